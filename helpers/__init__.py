@@ -1,0 +1,11 @@
+"""Numerical helpers for the Borrowing Strength course.
+
+One module per concept:
+
+- :mod:`helpers.data` -- the course's small data sets.
+- :mod:`helpers.classical` -- classical (frequentist) reference computations.
+- :mod:`helpers.diagnostics` -- MCMC convergence checks.
+- :mod:`helpers.style` -- the one plotting/interval-style entry point.
+"""
+
+__version__ = "0.1.0"

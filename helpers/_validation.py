@@ -1,0 +1,101 @@
+"""Input checks shared by the helpers modules.
+
+Every check raises ``TypeError`` or ``ValueError`` with a message that names the
+offending argument, so a learner sees at once which input was wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+
+def as_float_vector(x, name: str, *, min_length: int = 1) -> np.ndarray:
+    """Return ``x`` as a finite 1-D float array, or raise naming ``name``."""
+    if isinstance(x, str | bytes) or x is None:
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must contain only numbers") from err
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if arr.size < min_length:
+        raise ValueError(f"{name} must have at least {min_length} values, got {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or infinity)")
+    return arr
+
+
+def as_positive_vector(x, name: str, *, min_length: int = 1) -> np.ndarray:
+    """Return ``x`` as a finite, strictly positive 1-D float array."""
+    arr = as_float_vector(x, name, min_length=min_length)
+    if np.any(arr <= 0):
+        raise ValueError(f"{name} must be strictly positive")
+    return arr
+
+
+def same_length(**arrays: np.ndarray) -> None:
+    """Raise if the named arrays do not all have the same length."""
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise ValueError(f"{' and '.join(lengths)} must have the same length ({detail})")
+
+
+def as_scalar(
+    x,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``x`` as a finite float inside the stated bounds, or raise."""
+    if isinstance(x, bool) or not isinstance(x, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
+    value = float(x)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def require_columns(df, columns: Iterable[str], name: str = "df") -> None:
+    """Raise unless ``df`` is a DataFrame holding every column in ``columns``."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name} is missing column(s) {missing}; it has {list(df.columns)}")
+
+
+def numeric_column(df: pd.DataFrame, column: str, name: str = "df") -> np.ndarray:
+    """Return a column as a finite float array, or raise naming the column."""
+    if not pd.api.types.is_numeric_dtype(df[column]) or pd.api.types.is_bool_dtype(df[column]):
+        raise TypeError(f"{name}[{column!r}] must be numeric, got dtype {df[column].dtype}")
+    values = df[column].to_numpy(dtype=float)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name}[{column!r}] must not contain NaN or infinite values")
+    return values
+
+
+def binary_column(df: pd.DataFrame, column: str, name: str = "df") -> np.ndarray:
+    """Return a 0/1 column as an int array, or raise if it holds other values."""
+    if df[column].isna().any():
+        raise ValueError(f"{name}[{column!r}] must not contain missing values")
+    values = df[column].to_numpy()
+    if pd.api.types.is_bool_dtype(df[column]):
+        return values.astype(int)
+    if not pd.api.types.is_numeric_dtype(df[column]) or not set(np.unique(values)) <= {0, 1}:
+        raise ValueError(
+            f"{name}[{column!r}] must be binary (0 = control, 1 = treated), "
+            f"got values {sorted(map(str, pd.unique(df[column])))[:6]}"
+        )
+    return values.astype(int)

@@ -1,0 +1,72 @@
+"""The course's small data sets, shipped inside the package.
+
+Each loader reads a CSV from ``helpers/datasets`` and checks that it has the
+expected columns and types before handing it to a chapter.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pandas as pd
+
+__all__ = ["eight_schools", "two_schools"]
+
+_SCHEMAS = {
+    "two_schools.csv": {"test_score": "float", "treatment": "int", "school": "str"},
+    "eight_schools.csv": {"school": "int", "y": "float", "sigma": "float"},
+}
+
+
+def _load(filename: str) -> pd.DataFrame:
+    """Read a packaged CSV and check it against its schema."""
+    with resources.files("helpers").joinpath("datasets", filename).open("r") as fh:
+        df = pd.read_csv(fh)
+    return _check_schema(df, _SCHEMAS[filename], filename)
+
+
+def _check_schema(df: pd.DataFrame, schema: dict[str, str], source: str) -> pd.DataFrame:
+    """Raise ``ValueError`` unless ``df`` has exactly the columns and kinds in ``schema``."""
+    if list(df.columns) != list(schema):
+        raise ValueError(f"{source} must have columns {list(schema)}, found {list(df.columns)}")
+    if df.isna().any().any():
+        raise ValueError(f"{source} has missing values")
+    for column, kind in schema.items():
+        series = df[column]
+        if kind in {"int", "float"} and not pd.api.types.is_numeric_dtype(series):
+            raise ValueError(f"{source}: column {column!r} must be numeric, got {series.dtype}")
+        if kind == "int" and not (series == series.round()).all():
+            raise ValueError(f"{source}: column {column!r} must hold whole numbers")
+    return df.astype({c: k for c, k in schema.items()})
+
+
+def two_schools() -> pd.DataFrame:
+    """Load the forum's two-school tutoring data (chapter 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Ten rows with columns ``test_score`` (float), ``treatment`` (int,
+        1 = received one-to-one tutoring, 0 = did not) and ``school``
+        (``"A"`` or ``"B"``).
+    """
+    df = _load("two_schools.csv")
+    if not set(df["treatment"]) <= {0, 1}:
+        raise ValueError("two_schools.csv: column 'treatment' must be 0 or 1")
+    return df
+
+
+def eight_schools() -> pd.DataFrame:
+    """Load Rubin's (1981) eight schools SAT-V coaching data (chapters 2-4).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Eight rows with columns ``school`` (1-8), ``y`` (estimated coaching
+        effect, SAT-V points) and ``sigma`` (its standard error, treated as
+        known).
+    """
+    df = _load("eight_schools.csv")
+    if (df["sigma"] <= 0).any():
+        raise ValueError("eight_schools.csv: column 'sigma' must be positive")
+    return df

@@ -1,0 +1,1 @@
+"""CSV files shipped with the course (read by :mod:`helpers.data`)."""

@@ -1,0 +1,159 @@
+"""Checks of the repository itself: TOC, notebooks, pins and entry points agree."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _toc_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for entry in toc.get("chapters", []):
+        files.append(entry["file"])
+    return files
+
+
+def test_toc_and_book_list_the_same_chapters():
+    in_toc = [f for f in _toc_files() if re.match(r"book/\d\d_", f)]
+    on_disk = [f"book/{nb.stem}" for nb in NOTEBOOKS]
+    assert in_toc == on_disk, "every book/NN_*.ipynb must be in _toc.yml, in order"
+    assert on_disk, "the book has no chapters"
+
+
+def test_every_toc_entry_exists():
+    for entry in _toc_files():
+        matches = list(ROOT.glob(entry + ".*"))
+        assert matches, f"_toc.yml lists {entry}, which does not exist"
+
+
+def test_intro_chapter_map_links_every_chapter():
+    intro = (ROOT / "book" / "intro.md").read_text()
+    for nb in NOTEBOOKS:
+        assert f"({nb.name})" in intro, f"book/intro.md chapter map misses {nb.name}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_committed_without_outputs(nb):
+    cells = json.loads(nb.read_text())["cells"]
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code":
+            assert not cell.get("outputs"), f"{nb.name} cell {i} has outputs"
+            assert cell.get("execution_count") is None, f"{nb.name} cell {i} has a count"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_follow_conventions(nb):
+    cells = json.loads(nb.read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells)
+    assert "Learning objectives" in "".join(cells[1]["source"]) + "".join(cells[0]["source"])
+    assert text.count("```{exercise}") >= 4, f"{nb.name} needs at least 4 exercises"
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert "%watermark" in "".join(code[-1]["source"]), f"{nb.name}: watermark cell must be last"
+    assert "style.setup()" in text, f"{nb.name} must call helpers.style.setup()"
+    if "pm.sample(" in text:
+        assert "check_sampling(" in text, f"{nb.name} samples without check_sampling"
+        assert "progressbar=False" in text
+    for i, cell in enumerate(code):
+        fig = cell.get("metadata", {}).get("mystnb", {}).get("figure")
+        if fig:
+            assert fig.get("caption"), f"{nb.name} cell {i}: figure without caption"
+            alt = cell["metadata"]["mystnb"].get("image", {}).get("alt")
+            assert alt, f"{nb.name} cell {i}: figure without alt text"
+
+
+def _lock_pins():
+    lines = (ROOT / "requirements.lock").read_text().splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
+def test_lock_pins_every_package_exactly():
+    pins = _lock_pins()
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[^=\s]+", p) for p in pins), pins
+    names = [p.split("==")[0].lower() for p in pins]
+    assert len(names) == len(set(names))
+    for required in [
+        "jupyter-book",
+        "pymc",
+        "nutpie",
+        "arviz",
+        "numpy",
+        "scipy",
+        "pandas",
+        "matplotlib",
+        "statsmodels",
+        "pytest",
+        "nbmake",
+        "sphinx-exercise",
+        "sphinxcontrib-bibtex",
+        "ruff",
+        "watermark",
+    ]:
+        assert required in names, f"{required} missing from requirements.lock"
+
+
+def _version(name):
+    for pin in _lock_pins():
+        if pin.split("==")[0].lower() == name:
+            return pin.split("==")[1]
+    raise AssertionError(name)
+
+
+def test_lock_has_the_major_versions_the_course_is_written_for():
+    assert _version("jupyter-book").startswith("1.")
+    assert _version("pymc").startswith("6.")
+    assert _version("arviz").startswith("1.")
+
+
+def test_environment_yml_matches_lock_and_python_version():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    python = (ROOT / ".python-version").read_text().strip()
+    deps = env["dependencies"]
+    assert f"python={python}" in deps
+    pip = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert pip == _lock_pins(), "environment.yml is stale: run `make lock`"
+
+
+def test_python_version_file_matches_running_interpreter():
+    python = (ROOT / ".python-version").read_text().strip()
+    assert python == "3.13"
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" == python
+
+
+def test_environment_yml_is_what_the_generator_writes():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / ".ci" / "sync_environment.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_binder_postbuild_installs_the_package():
+    post = (ROOT / "postBuild").read_text()
+    assert "pip install" in post and "-e ." in post
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    assert "make book" in readme and "make test" in readme
+    assert re.search(r"^make test\s*$", (ROOT / ".ci" / "run").read_text(), re.M)
+
+
+def test_repository_url_is_set_in_one_place():
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    holders = [
+        f for f in tracked if (ROOT / f).is_file() and url in (ROOT / f).read_text(errors="ignore")
+    ]
+    assert holders == ["_config.yml"], holders
