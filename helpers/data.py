@@ -37,7 +37,7 @@ def _check_schema(df: pd.DataFrame, schema: dict[str, str], source: str) -> pd.D
             raise ValueError(f"{source}: column {column!r} must be numeric, got {series.dtype}")
         if kind == "int" and not (series == series.round()).all():
             raise ValueError(f"{source}: column {column!r} must hold whole numbers")
-    return df.astype({c: k for c, k in schema.items()})
+    return df.astype(dict(schema))
 
 
 def two_schools() -> pd.DataFrame:

@@ -26,7 +26,7 @@ def test_joint_f_matches_statsmodels(rng, n_groups):
     df["y"] = rng.normal(size=n) + 0.4 * df["t"] * (df["g"] == "g0")
     ours = joint_f_test(df, "y", "t", "g")
     F, p, df_num, df_denom = _statsmodels_joint_f(df)
-    assert ours.F == pytest.approx(F, rel=1e-9)
+    assert pytest.approx(F, rel=1e-9) == ours.F
     assert ours.p_value == pytest.approx(p, rel=1e-7)
     assert (ours.df_num, ours.df_denom) == (df_num, df_denom) == (n_groups, n - 2 * n_groups)
 
@@ -34,7 +34,7 @@ def test_joint_f_matches_statsmodels(rng, n_groups):
 def test_joint_f_on_two_schools():
     res = joint_f_test(data.two_schools(), "test_score", "treatment", "school")
     assert (res.df_num, res.df_denom) == (2, 6)
-    assert res.F == pytest.approx(412.5)
+    assert pytest.approx(412.5) == res.F
     assert res.p_value < 1e-6
 
 
@@ -70,25 +70,25 @@ def test_rejects_non_string_column_name(toy):
 
 def test_rejects_non_binary_treatment(toy):
     bad = toy.assign(treatment=toy["treatment"] * 2)
-    with pytest.raises(ValueError, match="'treatment'.*must be binary"):
+    with pytest.raises(ValueError, match=r"'treatment'.*must be binary"):
         joint_f_test(bad, "test_score", "treatment", "school")
 
 
 def test_rejects_nan_outcome(toy):
     bad = toy.assign(test_score=toy["test_score"].where(toy.index != 3))
-    with pytest.raises(ValueError, match="'test_score'.*NaN"):
+    with pytest.raises(ValueError, match=r"'test_score'.*NaN"):
         joint_f_test(bad, "test_score", "treatment", "school")
 
 
 def test_rejects_non_numeric_outcome(toy):
     bad = toy.assign(test_score=toy["test_score"].astype(str))
-    with pytest.raises(TypeError, match="'test_score'.*must be numeric"):
+    with pytest.raises(TypeError, match=r"'test_score'.*must be numeric"):
         joint_f_test(bad, "test_score", "treatment", "school")
 
 
 def test_rejects_missing_group_label(toy):
     bad = toy.assign(school=toy["school"].where(toy.index != 0))
-    with pytest.raises(ValueError, match="'school'.*missing values"):
+    with pytest.raises(ValueError, match=r"'school'.*missing values"):
         joint_f_test(bad, "test_score", "treatment", "school")
 
 

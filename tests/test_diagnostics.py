@@ -60,7 +60,7 @@ def test_expect_problems_returns_table(rng):
 
 
 def test_rejects_non_idata():
-    with pytest.raises(TypeError, match="idata must be the result of pm.sample"):
+    with pytest.raises(TypeError, match=r"idata must be the result of pm.sample"):
         check_sampling({"mu": [1, 2, 3]})
 
 
