@@ -5,6 +5,7 @@ One module per concept:
 - :mod:`helpers.data` -- the course's small data sets.
 - :mod:`helpers.classical` -- classical (frequentist) reference computations.
 - :mod:`helpers.diagnostics` -- MCMC convergence checks.
+- :mod:`helpers.models` -- PyMC models shared by the chapters.
 - :mod:`helpers.style` -- the one plotting/interval-style entry point.
 """
 

@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from helpers.models import hierarchical_normal
+
+Y = [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0]
+SIGMA = [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0]
+WEAK = {"mu_prior": ("Normal", {"mu": 0, "sigma": 20}), "tau_prior": ("HalfNormal", {"sigma": 10})}
+
+
+def _names(variables):
+    return sorted(v.name for v in variables)
+
+
+def test_non_centered_variables_and_dims():
+    model = hierarchical_normal(Y, SIGMA, names=list("ABCDEFGH"), dim="school", **WEAK)
+    assert _names(model.free_RVs) == ["mu", "tau", "theta_tilde"]
+    assert _names(model.deterministics) == ["theta"]
+    assert _names(model.observed_RVs) == ["y"]
+    assert model.named_vars_to_dims["theta"] == ("school",)
+    assert model.named_vars_to_dims["theta_tilde"] == ("school",)
+    assert list(model.coords["school"]) == list("ABCDEFGH")
+
+
+def test_centered_variables():
+    model = hierarchical_normal(Y, SIGMA, centered=True, **WEAK)
+    assert _names(model.free_RVs) == ["mu", "tau", "theta"]
+    assert model.deterministics == []
+    assert list(model.coords["group"]) == [str(j) for j in range(8)]
+
+
+def test_seed_uniform_priors_are_bounded():
+    model = hierarchical_normal(
+        Y,
+        SIGMA,
+        mu_prior=("Uniform", {"lower": -20, "upper": 20}),
+        tau_prior=("Uniform", {"lower": 0, "upper": 50}),
+    )
+    logp = model.compile_logp()
+    point = model.initial_point()
+    assert np.isfinite(logp(point))
+    assert _names(model.value_vars) == ["mu_interval__", "tau_interval__", "theta_tilde"]
+
+
+def test_centered_and_non_centered_share_the_joint_density(rng):
+    centered = hierarchical_normal(Y, SIGMA, centered=True, **WEAK)
+    non_centered = hierarchical_normal(Y, SIGMA, **WEAK)
+    logp_c = centered.compile_logp(jacobian=False)
+    logp_nc = non_centered.compile_logp(jacobian=False)
+    for _ in range(5):
+        mu, tau = rng.normal(5, 5), rng.uniform(0.5, 20)
+        theta = rng.normal(mu, tau, size=8)
+        z = (theta - mu) / tau
+        lc = logp_c({"mu": mu, "tau_log__": np.log(tau), "theta": theta})
+        lnc = logp_nc({"mu": mu, "tau_log__": np.log(tau), "theta_tilde": z})
+        # theta = mu + tau * z: densities differ by the Jacobian |d theta / d z| = tau^J
+        assert lc == pytest.approx(lnc - 8 * np.log(tau), rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"y": [1.0]}, ValueError, "y must have at least 2 values"),
+        ({"y": [1.0, np.nan]}, ValueError, "y must be finite"),
+        ({"y": "abc"}, TypeError, "y must be a sequence"),
+        ({"sigma": [1.0, 0.0]}, ValueError, "sigma must be strictly positive"),
+        ({"sigma": [1.0, 2.0, 3.0]}, ValueError, "y and sigma must have the same length"),
+        ({"names": ["a"]}, ValueError, "names must have one label per group"),
+        ({"names": ["a", "a"]}, ValueError, "names must be unique"),
+        ({"dim": "two words"}, ValueError, "dim must be a name"),
+        ({"centered": "yes"}, TypeError, "centered must be True or False"),
+        ({"mu_prior": "Normal"}, TypeError, "mu_prior must be a"),
+        ({"mu_prior": ("Gamma", {"alpha": 1})}, ValueError, "mu_prior distribution must be"),
+        ({"tau_prior": ("Normal", {"sigma": 1})}, ValueError, "tau_prior distribution must be"),
+        (
+            {"tau_prior": ("Uniform", {"lower": -1, "upper": 5})},
+            ValueError,
+            "tau_prior: a Uniform prior on tau needs lower >= 0",
+        ),
+        ({"tau_prior": ("HalfNormal", {"scale": 1})}, TypeError, "tau_prior parameters"),
+    ],
+)
+def test_rejects_bad_input(kwargs, error, match):
+    args = {"y": [1.0, 2.0], "sigma": [1.0, 1.0], **WEAK, **kwargs}
+    with pytest.raises(error, match=match):
+        hierarchical_normal(args.pop("y"), args.pop("sigma"), **args)
