@@ -58,9 +58,10 @@ def test_notebooks_follow_conventions(nb):
     code = [c for c in cells if c["cell_type"] == "code"]
     assert "%watermark" in "".join(code[-1]["source"]), f"{nb.name}: watermark cell must be last"
     assert "style.setup()" in text, f"{nb.name} must call helpers.style.setup()"
-    if "pm.sample(" in text:
+    if "pm.sample(" in text or "nutpie.sample(" in text:
         assert "check_sampling(" in text, f"{nb.name} samples without check_sampling"
-        assert "progressbar=False" in text
+    if "pm.sample(" in text:
+        assert "progressbar=False" in text, f"{nb.name}: progress bars pollute the page"
     for i, cell in enumerate(code):
         fig = cell.get("metadata", {}).get("mystnb", {}).get("figure")
         if fig:
