@@ -616,7 +616,9 @@ def log_tau_posterior(
         Uniform prior on :math:`\tau` over ``(0, tau_max)``; density 0 above.
     log_tau_prior : callable, optional
         ``log_tau_prior(tau)`` returns :math:`\log p(\tau)` up to a constant
-        for an array of :math:`\tau`; default flat.
+        for an array of :math:`\tau`; default flat. It should be smooth on
+        the support: give a hard upper bound through ``tau_max``, which the
+        grids end at exactly, not as a jump to ``-inf``.
     normalize : bool, default False
         If true, subtract the log of the normalising constant
         :math:`\int p(\tau \mid y)\, d\tau`, computed by the trapezoid rule on
