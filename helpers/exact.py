@@ -843,4 +843,5 @@ def posterior_quantiles(
 
     rows = ["mu", "tau", *(f"theta[{j}]" for j in range(len(y)))]
     table = np.vstack([mu_q, tau_q, theta_q])
-    return pd.DataFrame(table, index=pd.Index(rows, name="parameter"), columns=list(probs))
+    columns = [float(p) for p in probs]
+    return pd.DataFrame(table, index=pd.Index(rows, name="parameter"), columns=columns)
