@@ -4,6 +4,8 @@ One module per concept:
 
 - :mod:`helpers.data` -- the course's small data sets.
 - :mod:`helpers.classical` -- classical (frequentist) reference computations.
+- :mod:`helpers.exact` -- the exact posterior of the normal hierarchical model
+  (eight schools): its factorisation, a grid sampler and exact quantiles.
 - :mod:`helpers.diagnostics` -- MCMC convergence checks.
 - :mod:`helpers.models` -- PyMC models shared by the chapters.
 - :mod:`helpers.style` -- the one plotting/interval-style entry point.

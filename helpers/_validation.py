@@ -29,6 +29,24 @@ def as_float_vector(x, name: str, *, min_length: int = 1) -> np.ndarray:
     return arr
 
 
+def as_float_array(x, name: str, *, allow_inf: bool = False) -> np.ndarray:
+    """Return ``x`` (a number or an array of any shape) as floats without NaN.
+
+    Infinite values are rejected unless ``allow_inf`` is true.
+    """
+    if isinstance(x, str | bytes) or x is None:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must contain only numbers") from err
+    if np.any(np.isnan(arr)):
+        raise ValueError(f"{name} must not contain NaN")
+    if not allow_inf and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no infinity)")
+    return arr
+
+
 def as_positive_vector(x, name: str, *, min_length: int = 1) -> np.ndarray:
     """Return ``x`` as a finite, strictly positive 1-D float array."""
     arr = as_float_vector(x, name, min_length=min_length)
