@@ -84,3 +84,31 @@ def test_rejects_bad_input(kwargs, error, match):
     args = {"y": [1.0, 2.0], "sigma": [1.0, 1.0], **WEAK, **kwargs}
     with pytest.raises(error, match=match):
         hierarchical_normal(args.pop("y"), args.pop("sigma"), **args)
+
+
+def test_short_fit_recovers_exact_quantiles():
+    import arviz as az
+    import pymc as pm
+
+    from helpers.exact import posterior_quantiles
+
+    y, sigma = [12.0, -3.0, 6.0, 1.0, 9.0], [6.0, 5.0, 7.0, 4.0, 8.0]
+    model = hierarchical_normal(
+        y,
+        sigma,
+        mu_prior=("Uniform", {"lower": -30.0, "upper": 30.0}),
+        tau_prior=("Uniform", {"lower": 0.0, "upper": 40.0}),
+    )
+    with model:
+        idata = pm.sample(
+            chains=4, draws=1000, tune=1000, target_accept=0.9, random_seed=3, progressbar=False
+        )
+    exact = posterior_quantiles(y, sigma, [0.25, 0.5, 0.75], mu_bounds=(-30, 30), tau_max=40)
+    post = idata.posterior.to_dataset()
+    for row in exact.index:
+        name, _, index = row.partition("[")
+        values = post[name] if not index else post[name].isel(group=int(index[:-1]))
+        for p in exact.columns:
+            mcmc = float(values.quantile(p, dim=("chain", "draw")))
+            mcse = float(az.mcse(values.to_dataset(name=name), method="quantile", prob=p)[name])
+            assert abs(mcmc - exact.loc[row, p]) < 4 * mcse + 0.05, (row, p, mcmc)
