@@ -255,14 +255,14 @@ def _log_normal_mass(a, b):
 def _mu_moments(tau: np.ndarray, y: np.ndarray, sigma: np.ndarray) -> MuConditional:
     """Unvalidated core of :func:`conditional_mu`; tau may hold +inf."""
     s2 = sigma**2
-    s2_min = s2.min()
+    s2_min = s2.min(axis=-1, keepdims=True)  # per data set when y, sigma are (R, 1, J)
     t2 = np.asarray(tau, float)[..., None] ** 2
     # Weights relative to the most precise group: 1 at tau = inf, s2_min / s2 at tau = 0.
     with np.errstate(over="ignore"):
         rel = 1.0 / (1.0 + (s2 - s2_min) / (s2_min + t2))
         total = rel.sum(axis=-1)
         mean = (rel * y).sum(axis=-1) / total
-        var = (s2_min + t2[..., 0]) / total
+        var = (s2_min[..., 0] + t2[..., 0]) / total
     return MuConditional(mean, var)
 
 
@@ -494,31 +494,39 @@ def _shifted_truncated_mixture(centre, shrink, v, m, s, weight, low, high):
 
 
 def _invert(cdf_pdf, p, lo, hi, x0, *, tol=1e-8, max_iter=200):
-    """Solve cdf(x) = p elementwise by Newton steps kept inside a bisection bracket.
+    """Solve cdf(x) = p elementwise by Newton steps kept inside a bracket.
 
     ``p`` has shape (P,); ``lo``, ``hi`` and ``x0`` have shape (R, P) with
     cdf(lo) <= p <= cdf(hi). ``cdf_pdf(t, rows)`` evaluates the CDFs and
     densities of the rows ``rows`` (an index array) at ``t`` of shape
-    (len(rows), P). Newton steps that leave the bracket are replaced by
-    bisection, so the iteration always converges; a row leaves the
+    (len(rows), P). Every evaluation shrinks the bracket; a Newton step that
+    would leave it is replaced by a false-position step between the bracket
+    ends (once the CDF is known at both) or by bisection, so the iteration
+    always converges, and fast even where Newton overshoots. A row leaves the
     iteration once all its P roots have converged.
     """
     lo, hi = np.array(lo, float), np.array(hi, float)
+    g_lo, g_hi = np.full(lo.shape, np.nan), np.full(hi.shape, np.nan)  # cdf - p at the ends
     x = np.clip(x0, lo, hi)
     rows = np.arange(x.shape[0])
     for _ in range(max_iter):
-        xr_, lo_, hi_ = x[rows], lo[rows], hi[rows]
-        cdf, pdf = cdf_pdf(xr_, rows)
-        below = cdf < p
-        lo_ = np.where(below, xr_, lo_)
-        hi_ = np.where(below, hi_, xr_)
+        x_, lo_, hi_, gl_, gh_ = x[rows], lo[rows], hi[rows], g_lo[rows], g_hi[rows]
+        cdf, pdf = cdf_pdf(x_, rows)
+        g = cdf - p
+        below = g < 0
+        lo_, gl_ = np.where(below, x_, lo_), np.where(below, g, gl_)
+        hi_, gh_ = np.where(below, hi_, x_), np.where(below, gh_, g)
         with np.errstate(divide="ignore", invalid="ignore"):
-            step = xr_ - (cdf - p) / pdf
-        bad = ~np.isfinite(step) | (step <= lo_) | (step >= hi_)
-        new = np.where(bad, 0.5 * (lo_ + hi_), step)
-        scale = tol * (1.0 + np.abs(xr_))
-        done = (np.abs(new - xr_) <= scale) | (hi_ - lo_ <= scale)
-        x[rows], lo[rows], hi[rows] = new, lo_, hi_
+            step = x_ - g / pdf
+            secant = lo_ - gl_ * (hi_ - lo_) / (gh_ - gl_)
+        fallback = np.where(
+            np.isfinite(secant) & (secant > lo_) & (secant < hi_), secant, 0.5 * (lo_ + hi_)
+        )
+        bad = ~np.isfinite(step) | (step < lo_) | (step > hi_)
+        new = np.where(bad, fallback, step)
+        scale = tol * (1.0 + np.abs(x_))
+        done = (np.abs(new - x_) <= scale) | (hi_ - lo_ <= scale)
+        x[rows], lo[rows], hi[rows], g_lo[rows], g_hi[rows] = new, lo_, hi_, gl_, gh_
         rows = rows[~done.all(axis=1)]
         if rows.size == 0:
             return x
@@ -531,38 +539,69 @@ def _invert(cdf_pdf, p, lo, hi, x0, *, tol=1e-8, max_iter=200):
 
 
 def _mixing_nodes(y, sigma, prior: _Prior, probs):
-    """Quantiles of tau and the nodes and weights that mix over tau for one data set.
+    """Quantiles of tau, and nodes and weights that mix over tau, for data sets (R, J).
 
-    Nodes holding a negligible share of the mass get weight 0 and take the
-    value of the heaviest node, so every data set has the same number of
-    nodes and no node adds a component that is not finite.
+    The grid of :func:`_default_grid` and the Simpson rule of
+    :func:`_simpson_nodes`, computed for all data sets at once: returns the
+    tau quantiles (R, P), the nodes (R, K) and weights (R, K) summing to 1 in
+    every row. Nodes holding a negligible share of the mass get weight 0
+    and take the value of the row's heaviest node, so every data set has the
+    same number of nodes and no node adds a component that is not finite.
     """
-    grid = _default_grid(y, sigma, prior)
-    tau_q = grid.to_tau(np.interp(probs, grid.cdf, grid.x))
-    tau, weight = _simpson_nodes(grid, _STRIDE)
-    keep = weight > _NEGLIGIBLE * weight.max()
-    tau = np.where(keep, tau, tau[np.argmax(weight)])
+    n_sets, n_groups = y.shape
+    _check_proper(n_groups, prior)
+    n = _N_GRID
+    c = np.sqrt(np.var(y, axis=1) + np.mean(sigma**2, axis=1))[:, None]  # (R, 1)
+    if prior.tau_max is None:
+        u_max = np.ones(n_sets)
+    else:
+        u_max = 1.0 / (1.0 + np.sqrt(c[:, 0] / prior.tau_max))
+    u = np.linspace(0.0, u_max, n, axis=-1)  # (R, n), uniform in u as in _default_grid
+
+    def to_tau(x):
+        with np.errstate(divide="ignore"):
+            return c * (x / (1.0 - x)) ** 2
+
+    tau = to_tau(u)
+    inner = slice(1, n if prior.tau_max is not None else n - 1)  # dtau/du = 0 at u = 0
+    if prior.tau_max is not None:
+        tau[:, -1] = prior.tau_max  # exactly, despite rounding
+    log_f = np.full((n_sets, n), -np.inf)
+    u_in = u[:, inner]
+    log_f[:, inner] = (
+        _log_tau_density(tau[:, inner], y[:, None, :], sigma[:, None, :], prior)
+        + np.log(2.0 * c * u_in)
+        - 3.0 * np.log1p(-u_in)
+    )
+    top = log_f.max(axis=1, keepdims=True)
+    if not np.all(np.isfinite(top)):
+        raise ValueError("p(tau | y) is zero on every grid point: check the grid and the prior")
+    f = np.exp(log_f - top)
+    cdf = np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * np.diff(u, axis=1), axis=1)
+    cdf = np.concatenate([np.zeros((n_sets, 1)), cdf / cdf[:, -1:]], axis=1)
+    tau_q = to_tau(
+        np.array([np.interp(probs, cdf_r, u_r) for cdf_r, u_r in zip(cdf, u, strict=True)])
+    )
+
+    nodes, weight = tau[:, ::_STRIDE], f[:, ::_STRIDE].copy()
+    weight[:, 1:-1:2] *= 4.0
+    weight[:, 2:-1:2] *= 2.0
+    keep = weight > _NEGLIGIBLE * weight.max(axis=1, keepdims=True)
+    heaviest = nodes[np.arange(n_sets), weight.argmax(axis=1)][:, None]
+    nodes = np.where(keep, nodes, heaviest)
     weight = np.where(keep, weight, 0.0)
-    return tau_q, tau, weight / weight.sum()
+    return tau_q, nodes, weight / weight.sum(axis=1, keepdims=True)
 
 
 def _batch_quantiles(y, sigma, probs, prior: _Prior):
     """Quantiles of mu (R, P), tau (R, P) and theta (R, J, P) for data sets y, sigma (R, J)."""
     n_sets, n_groups = y.shape
-    tau_q, weight, m, v_mu, t_mean, t_var, t_shrink = [], [], [], [], [], [], []
-    for y_r, sigma_r in zip(y, sigma, strict=True):
-        q_r, tau_r, w_r = _mixing_nodes(y_r, sigma_r, prior, probs)
-        mu_r = _mu_moments(tau_r, y_r, sigma_r)  # (K,)
-        theta_r = _theta_moments(mu_r.mean, tau_r, y_r, sigma_r)  # (K, J), at mu = mu-hat
-        tau_q.append(q_r)
-        weight.append(w_r)
-        m.append(mu_r.mean)
-        v_mu.append(mu_r.var)
-        t_mean.append(theta_r.mean.T)
-        t_var.append(theta_r.var.T)
-        t_shrink.append(theta_r.shrinkage.T)
-    weight, m, v_mu = np.array(weight), np.array(m), np.array(v_mu)  # (R, K)
-    t_mean, t_var, t_shrink = np.array(t_mean), np.array(t_var), np.array(t_shrink)  # (R, J, K)
+    tau_q, nodes, weight = _mixing_nodes(y, sigma, prior, probs)  # (R, P), (R, K), (R, K)
+    mu = _mu_moments(nodes, y[:, None, :], sigma[:, None, :])  # (R, K)
+    theta = _theta_moments(mu.mean, nodes, y[:, None, :], sigma[:, None, :])  # (R, K, J)
+    m, v_mu = mu.mean, mu.var
+    # theta's moments at mu = mu-hat, as (R, J, K)
+    t_mean, t_var, t_shrink = (a.transpose(0, 2, 1) for a in theta)
     n_nodes = weight.shape[1]
     z = special.ndtri(probs)
 
@@ -619,7 +658,7 @@ def _batch_quantiles(y, sigma, probs, prior: _Prior):
             hi.max(axis=1),
             start(t_mean.reshape(rows), theta_var.reshape(rows), rows_w),
         ).reshape(n_sets, n_groups, len(probs))
-    return mu_q, np.array(tau_q), theta_q
+    return mu_q, tau_q, theta_q
 
 
 # --------------------------------------------------------------------------
