@@ -194,8 +194,11 @@ def two_way_anova(df: pd.DataFrame, outcome: str, factor: str, treatment: str) -
 
     Raises
     ------
+    TypeError
+        If a column name is not a string or the outcome is not numeric.
     ValueError
-        If a column is missing, the treatment is not binary, the factor has
+        If a column is missing, two arguments name the same column, the
+        treatment is not binary, a label or outcome is missing, the factor has
         fewer than two levels, a cell (level by arm) is empty, or the full model
         leaves no residual degrees of freedom.
     """
@@ -261,9 +264,19 @@ def group_effects(df: pd.DataFrame, outcome: str, treatment: str, group: str) ->
     Returns
     -------
     pandas.DataFrame
-        One row per group (index named ``group``, in category order: sorted
-        labels, or the order of a Categorical column) with columns ``d``,
-        ``se``, ``n_control`` and ``n_treated``.
+        One row per group (the index is named after the ``group`` column and
+        follows its category order: sorted labels, or the order of a
+        Categorical column) with columns ``d``, ``se``, ``n_control`` and
+        ``n_treated``.
+
+    Raises
+    ------
+    TypeError
+        If a column name is not a string or the outcome is not numeric.
+    ValueError
+        If a column is missing, the treatment is not binary, a label or
+        outcome is missing, an arm of some group has fewer than two units, or
+        the outcome is constant within both arms of a group.
     """
     y, t, labels = _two_arm_design(df, outcome, treatment, group, min_per_arm=2)
     rows = {}
