@@ -8,6 +8,7 @@ One module per concept:
   (eight schools): its factorisation, a grid sampler and exact quantiles.
 - :mod:`helpers.diagnostics` -- MCMC convergence checks.
 - :mod:`helpers.models` -- PyMC models shared by the chapters.
+- :mod:`helpers.simulate` -- simulators of the experiments the chapters analyse.
 - :mod:`helpers.style` -- the one plotting/interval-style entry point.
 """
 

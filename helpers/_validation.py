@@ -117,3 +117,18 @@ def binary_column(df: pd.DataFrame, column: str, name: str = "df") -> np.ndarray
             f"got values {sorted(map(str, pd.unique(df[column])))[:6]}"
         )
     return values.astype(int)
+
+
+def generator(rng, name: str = "rng") -> np.random.Generator:
+    """Return ``rng`` if it is a NumPy ``Generator``, or raise ``TypeError``.
+
+    Seeds, ``None`` and the legacy ``RandomState`` are refused on purpose: the
+    caller creates the generator (``np.random.default_rng(seed)``) and so owns
+    the random stream, which keeps every simulation reproducible.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (use np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng

@@ -14,6 +14,7 @@ with known standard errors :math:`\sigma_j` and priors on :math:`\mu` and
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 
 import pymc as pm
@@ -45,6 +46,15 @@ def _prior(spec, name: str, allowed: Sequence[str]):
         raise ValueError(f"{name}_prior distribution must be one of {list(allowed)}, got {dist!r}")
     if name == "tau" and dist == "Uniform" and params.get("lower", 0) < 0:
         raise ValueError("tau_prior: a Uniform prior on tau needs lower >= 0")
+    # Python ints become small integer constants (int8) in PyTensor, and a rewrite of the
+    # Uniform log-density then overflows: pm.Uniform("mu", -100, 100) has a NaN logp in
+    # PyMC 6.4 / PyTensor 3.3. Passing every number as a float avoids it.
+    params = {
+        key: float(value)
+        if isinstance(value, numbers.Real) and not isinstance(value, bool)
+        else value
+        for key, value in params.items()
+    }
     try:
         return getattr(pm, dist)(name, **params)
     except TypeError as err:

@@ -42,6 +42,20 @@ def test_seed_uniform_priors_are_bounded():
     assert _names(model.value_vars) == ["mu_interval__", "tau_interval__", "theta_tilde"]
 
 
+def test_integer_uniform_bounds_give_a_finite_density():
+    # pm.Uniform("mu", -100, 100) with Python ints has a NaN logp (int8 overflow in PyTensor).
+    model = hierarchical_normal(
+        Y,
+        SIGMA,
+        mu_prior=("Uniform", {"lower": -100, "upper": 100}),
+        tau_prior=("Uniform", {"lower": 0, "upper": 100}),
+    )
+    logps = model.point_logps()
+    # interval-transformed density at the midpoint: -log(200) + log(200 / 4) = log(1/4)
+    assert logps["mu"] == pytest.approx(np.log(0.25), abs=0.01)
+    assert all(np.isfinite(v) for v in logps.values())
+
+
 def test_centered_and_non_centered_share_the_joint_density(rng):
     centered = hierarchical_normal(Y, SIGMA, centered=True, **WEAK)
     non_centered = hierarchical_normal(Y, SIGMA, **WEAK)

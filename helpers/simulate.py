@@ -1,0 +1,141 @@
+"""Simulators of the experiments the course analyses.
+
+Every simulator takes the random generator as an explicit ``rng`` argument (a
+``numpy.random.Generator``; seeds and the legacy ``RandomState`` are refused),
+so the chapter that creates the generator owns the random stream and two runs
+with the same seed give the same data. Simulators return the data *and* the
+true parameters that generated them, as a small ``NamedTuple``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from helpers._validation import as_scalar, generator
+
+__all__ = ["SegmentSimulation", "simulate_segments"]
+
+
+class SegmentSimulation(NamedTuple):
+    """A simulated segmented experiment: the unit-level data and the true effects."""
+
+    data: pd.DataFrame
+    theta: pd.Series
+
+
+def _group_names(names, arg: str) -> list[str]:
+    """Check a sequence of unique, non-empty group labels."""
+    if isinstance(names, str | bytes) or not isinstance(names, Sequence | np.ndarray | pd.Index):
+        raise TypeError(f"{arg} must be a sequence of labels, got {type(names).__name__}")
+    names = list(names)
+    if not names:
+        raise ValueError(f"{arg} must hold at least one label")
+    if not all(isinstance(n, str) and n for n in names):
+        raise TypeError(f"{arg} must hold non-empty strings, got {names}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{arg} must be unique, got {names}")
+    return names
+
+
+def _group_sizes(sizes, arg: str, n_groups: int, *, minimum: int) -> np.ndarray:
+    """Check one whole-number size per group, each at least ``minimum``."""
+    if isinstance(sizes, str | bytes) or sizes is None:
+        raise TypeError(f"{arg} must be a sequence of whole numbers, got {type(sizes).__name__}")
+    arr = np.asarray(sizes)
+    if arr.ndim != 1:
+        raise ValueError(f"{arg} must be one-dimensional, got shape {arr.shape}")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{arg} must hold whole numbers, got dtype {arr.dtype}")
+    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+        raise ValueError(f"{arg} must hold whole numbers, got {arr.tolist()}")
+    if arr.size != n_groups:
+        raise ValueError(f"{arg} must have one entry per group ({n_groups}), got {arr.size}")
+    if np.any(arr < minimum):
+        raise ValueError(f"{arg} must be at least {minimum} in every group, got {arr.tolist()}")
+    return arr.astype(int)
+
+
+def simulate_segments(
+    names: Sequence[str],
+    n_per_segment: Sequence[int],
+    *,
+    mu: float,
+    tau: float,
+    baseline: float,
+    noise_sd: float,
+    rng: np.random.Generator,
+) -> SegmentSimulation:
+    r"""Simulate one A/B test whose treatment effect varies across user segments.
+
+    The generative model, for segments :math:`k = 1, \dots, K` and the units
+    :math:`i` of segment :math:`k`, is
+
+    .. math::
+        \theta_k \sim N(\mu, \tau^2), \qquad
+        t_i \sim \mathrm{Bernoulli}(1/2), \qquad
+        y_i = \beta_0 + \theta_k t_i + \varepsilon_i, \quad
+        \varepsilon_i \sim N(0, \sigma^2),
+
+    with baseline :math:`\beta_0` and noise sd :math:`\sigma`: every unit is
+    assigned to an arm by a fair coin, so arm sizes vary around
+    :math:`n_k / 2`. The draws are made in a fixed order (all :math:`\theta_k`
+    first, then segment by segment the arms and the noise), so a generator in
+    a given state always gives the same data.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Unique segment labels, :math:`K \ge 1`.
+    n_per_segment : sequence of int
+        Units per segment, one whole number :math:`\ge 2` per name. With the
+        coin-flip assignment a segment of :math:`n` units leaves an arm empty
+        with probability :math:`2^{1-n}`; the analyses in
+        :mod:`helpers.classical` refuse such a design, so use segments of at
+        least a few dozen units.
+    mu : float
+        Population mean of the segment effects.
+    tau : float
+        Population sd of the segment effects (:math:`\ge 0`; 0 gives one common effect).
+    baseline : float
+        Expected outcome of a control unit.
+    noise_sd : float
+        Unit-level noise sd :math:`\sigma > 0`.
+    rng : numpy.random.Generator
+        Source of randomness, e.g. ``np.random.default_rng(2024)``.
+
+    Returns
+    -------
+    SegmentSimulation
+        ``data``: one row per unit with columns ``segment`` (a Categorical in
+        the order of ``names``), ``treatment`` (0/1 int) and ``revenue``
+        (float); ``theta``: the true segment effects, a Series indexed by
+        segment.
+    """
+    names = _group_names(names, "names")
+    sizes = _group_sizes(n_per_segment, "n_per_segment", len(names), minimum=2)
+    mu = as_scalar(mu, "mu")
+    tau = as_scalar(tau, "tau", low=0.0)
+    baseline = as_scalar(baseline, "baseline")
+    noise_sd = as_scalar(noise_sd, "noise_sd", low=0.0, low_open=True)
+    rng = generator(rng, "rng")
+
+    theta = rng.normal(mu, tau, size=len(names))
+    treatment, revenue = [], []
+    for effect, n in zip(theta, sizes, strict=True):
+        t = rng.integers(0, 2, size=n)
+        treatment.append(t)
+        revenue.append(baseline + effect * t + rng.normal(0.0, noise_sd, size=n))
+    data = pd.DataFrame(
+        {
+            "segment": pd.Categorical(np.repeat(names, sizes), categories=names),
+            "treatment": np.concatenate(treatment).astype(int),
+            "revenue": np.concatenate(revenue),
+        }
+    )
+    return SegmentSimulation(
+        data, pd.Series(theta, index=pd.Index(names, name="segment"), name="theta")
+    )

@@ -1,0 +1,131 @@
+"""helpers.simulate: reproducibility, statistical sanity and input checks."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers._validation import generator
+from helpers.classical import group_effects
+from helpers.simulate import SegmentSimulation, simulate_segments
+
+NAMES = ["New / mobile", "New / desktop", "Returning / mobile", "Returning / desktop"]
+SETTINGS = {"mu": 0.3, "tau": 0.5, "baseline": 10.0, "noise_sd": 4.0}
+
+
+def _sim(rng, names=NAMES, sizes=(60, 60, 90, 90), **kwargs):
+    return simulate_segments(names, sizes, rng=rng, **{**SETTINGS, **kwargs})
+
+
+def test_shape_columns_and_types(rng):
+    sim = _sim(rng)
+    assert isinstance(sim, SegmentSimulation)
+    df = sim.data
+    assert list(df.columns) == ["segment", "treatment", "revenue"]
+    assert isinstance(df["segment"].dtype, pd.CategoricalDtype)
+    assert list(df["segment"].cat.categories) == NAMES
+    assert df["segment"].value_counts(sort=False).tolist() == [60, 60, 90, 90]
+    assert df["treatment"].dtype == int and set(df["treatment"]) <= {0, 1}
+    assert df["revenue"].dtype == float and np.isfinite(df["revenue"]).all()
+    assert list(sim.theta.index) == NAMES and sim.theta.index.name == "segment"
+
+
+def test_same_generator_state_gives_same_data():
+    a = _sim(np.random.default_rng(7))
+    b = _sim(np.random.default_rng(7))
+    pd.testing.assert_frame_equal(a.data, b.data)
+    pd.testing.assert_series_equal(a.theta, b.theta)
+
+
+def test_generator_advances_and_seeds_differ():
+    rng = np.random.default_rng(7)
+    first, second = _sim(rng), _sim(rng)
+    assert not np.allclose(first.theta, second.theta)
+    other = _sim(np.random.default_rng(8))
+    assert not np.allclose(first.data["revenue"], other.data["revenue"])
+
+
+def test_course_settings_reproduce_the_seed_data():
+    # The chapter's data set (seed 2024) is the one the course's source notebook shows.
+    names = [*NAMES, "High-value", "Reactivated"]
+    sim = simulate_segments(
+        names, [600, 600, 900, 900, 1400, 1400], rng=np.random.default_rng(2024), **SETTINGS
+    )
+    assert len(sim.data) == 5800
+    assert sim.data["revenue"].head(3).tolist() == pytest.approx(
+        [15.883319, 14.339618, 7.025209], abs=1e-6
+    )
+    assert sim.data["treatment"].head(5).tolist() == [1, 0, 0, 0, 1]
+
+
+def test_tau_zero_gives_one_common_effect(rng):
+    sim = _sim(rng, tau=0.0)
+    assert np.all(sim.theta == SETTINGS["mu"])
+
+
+def test_segment_effects_are_drawn_from_the_population(rng):
+    names = [f"s{k}" for k in range(4000)]
+    sim = simulate_segments(names, np.full(4000, 2), rng=rng, **SETTINGS)
+    assert sim.theta.mean() == pytest.approx(0.3, abs=4 * 0.5 / np.sqrt(4000))
+    assert sim.theta.std(ddof=1) == pytest.approx(0.5, rel=0.05)
+
+
+def test_units_follow_the_outcome_model(rng):
+    sim = _sim(rng, sizes=(20_000, 20_000, 20_000, 20_000))
+    df = sim.data
+    assert df["treatment"].mean() == pytest.approx(0.5, abs=0.01)  # fair coin
+    control = df.loc[df["treatment"] == 0, "revenue"]
+    assert control.mean() == pytest.approx(10.0, abs=0.1)
+    assert control.std() == pytest.approx(4.0, rel=0.02)
+    # the per-segment difference of means recovers the true effect within sampling error
+    est = group_effects(df, "revenue", "treatment", "segment")
+    z = (est["d"] - sim.theta) / est["se"]
+    assert np.all(np.abs(z) < 4)
+    assert est["se"].to_numpy() == pytest.approx(4.0 * np.sqrt(4 / 20_000), rel=0.05)
+
+
+def test_estimation_error_is_standard_normal(rng):
+    names = [f"s{k}" for k in range(400)]
+    sim = simulate_segments(names, np.full(400, 200), rng=rng, **SETTINGS)
+    est = group_effects(sim.data, "revenue", "treatment", "segment")
+    z = (est["d"] - sim.theta) / est["se"]
+    assert abs(z.mean()) < 4 / np.sqrt(400)
+    assert z.std() == pytest.approx(1.0, abs=0.12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"rng": 2024}, TypeError, "rng must be a numpy.random.Generator"),
+        ({"rng": None}, TypeError, "rng must be a numpy.random.Generator"),
+        ({"rng": np.random.RandomState(1)}, TypeError, "got RandomState"),
+        ({"names": "New / mobile"}, TypeError, "names must be a sequence of labels"),
+        ({"names": []}, ValueError, "names must hold at least one label"),
+        ({"names": ["a", "b", "a", "c"]}, ValueError, "names must be unique"),
+        ({"names": ["a", "b", 3, "c"]}, TypeError, "names must hold non-empty strings"),
+        ({"names": ["a", "b", "", "c"]}, TypeError, "names must hold non-empty strings"),
+        ({"sizes": (60, 60, 90)}, ValueError, r"n_per_segment must have one entry per group \(4\)"),
+        ({"sizes": (60, 60, 90, 1)}, ValueError, "n_per_segment must be at least 2"),
+        ({"sizes": (60, 60, 90, 90.5)}, ValueError, "n_per_segment must hold whole numbers"),
+        ({"sizes": (60, 60, 90, np.nan)}, ValueError, "n_per_segment must hold whole numbers"),
+        ({"sizes": ("60", "60", "90", "90")}, TypeError, "n_per_segment must hold whole numbers"),
+        ({"sizes": [True] * 4}, TypeError, "n_per_segment must hold whole numbers"),
+        ({"sizes": [[60, 60], [90, 90]]}, ValueError, "n_per_segment must be one-dimensional"),
+        ({"sizes": None}, TypeError, "n_per_segment must be a sequence"),
+        ({"tau": -0.1}, ValueError, "tau must be >= 0"),
+        ({"noise_sd": 0.0}, ValueError, "noise_sd must be > 0"),
+        ({"mu": np.nan}, ValueError, "mu must be finite"),
+        ({"mu": "0.3"}, TypeError, "mu must be a number"),
+        ({"baseline": np.inf}, ValueError, "baseline must be finite"),
+    ],
+)
+def test_rejects_bad_input(kwargs, error, match):
+    args = {"names": NAMES, "sizes": (60, 60, 90, 90), "rng": np.random.default_rng(1), **kwargs}
+    with pytest.raises(error, match=match):
+        _sim(args.pop("rng"), args.pop("names"), args.pop("sizes"), **args)
+
+
+def test_generator_check_accepts_only_generators():
+    rng = np.random.default_rng(0)
+    assert generator(rng) is rng
+    with pytest.raises(TypeError, match=r"seed must be a numpy\.random\.Generator"):
+        generator(0, "seed")
