@@ -110,7 +110,7 @@ def forest_plot(
         finite number per label and ``lower <= estimate <= upper``.
     points : mapping of str to vector, optional
         Named point markers without intervals, one value per label (e.g. the
-        true effects of a simulation), drawn on the rows' centre lines.
+        true effects of a simulation), drawn below the series in each row.
     bands : mapping of str to (estimate, lower, upper), optional
         Named population summaries: three finite numbers with
         ``lower <= estimate <= upper``.
@@ -155,11 +155,12 @@ def forest_plot(
     lines = {name: as_scalar(v, f"lines[{name!r}]") for name, v in _mapping(lines, "lines").items()}
     if xlabel is not None and not isinstance(xlabel, str):
         raise TypeError(f"xlabel must be a string, got {type(xlabel).__name__}")
-    fig, ax = _axes(ax, (7.0, 1.0 + n * (0.2 + 0.13 * len(checked))))
+    n_slots = len(checked) + len(points)  # sub-rows within a row: series first, then points
+    fig, ax = _axes(ax, (7.0, 1.6 + n * (0.2 + 0.1 * n_slots)))
 
     rows = np.arange(n)[::-1].astype(float)  # first label at the top
-    n_series = len(checked)
-    offsets = (np.arange(n_series) - (n_series - 1) / 2) * min(0.6 / max(n_series, 1), 0.22)
+    step = min(0.7 / n_slots, 0.22)
+    offsets = (np.arange(n_slots) - (n_slots - 1) / 2) * step  # top to bottom within a row
     colours = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
     for i, (name, (est, lo, hi)) in enumerate(checked.items()):
         colour = next(colours)
@@ -168,8 +169,16 @@ def forest_plot(
         ax.plot(
             est, y, linestyle="none", marker=_MARKERS[i % len(_MARKERS)], color=colour, label=name
         )
-    for name, values in points.items():
-        ax.plot(values, rows, linestyle="none", marker="x", color="black", markersize=7, label=name)
+    for i, (name, values) in enumerate(points.items(), start=len(checked)):
+        ax.plot(
+            values,
+            rows - offsets[i],
+            linestyle="none",
+            marker="x",
+            color="black",
+            markersize=7,
+            label=name,
+        )
     for name, (est, lo, hi) in bands.items():
         colour = next(colours)
         ax.axvspan(lo, hi, color=colour, alpha=0.15, linewidth=0)
@@ -181,7 +190,9 @@ def forest_plot(
     ax.grid(axis="y", visible=False)
     if xlabel is not None:
         ax.set_xlabel(xlabel)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=2, borderaxespad=0.0, fontsize="small"
+    )
     return fig
 
 
@@ -289,5 +300,7 @@ def shrinkage_plot(
     ax.grid(axis="x", visible=False)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=2, borderaxespad=0.0, fontsize="small"
+    )
     return fig

@@ -75,6 +75,11 @@ def test_forest_plot_points_bands_and_lines():
     assert len([c for c in ax.collections if isinstance(c, LineCollection)]) == 3
     labels = [line.get_label() for line in _data_lines(ax)]
     assert labels == ["a", "b", "c", "truth", "DL random effects, 95% CI", "zero", "mu"]
+    # the points get their own sub-row, below the three series in every row
+    series_y = [line.get_ydata() for line in _data_lines(ax)[:3]]
+    truth_y = _data_lines(ax)[3].get_ydata()
+    assert all(np.all(truth_y < y) for y in series_y)
+    assert np.all(series_y[0] > series_y[1]) and np.all(series_y[1] > series_y[2])
     assert len(ax.patches) == 1  # the shaded band
     (band,) = ax.patches
     assert band.get_x() == pytest.approx(0.1)
