@@ -5,9 +5,11 @@ One module per concept:
 - :mod:`helpers.data` -- the course's small data sets.
 - :mod:`helpers.classical` -- classical (frequentist) reference computations.
 - :mod:`helpers.exact` -- the exact posterior of the normal hierarchical model
-  (eight schools): its factorisation, a grid sampler and exact quantiles.
+  (eight schools): its factorisation, a grid sampler and exact quantiles, also
+  for many data sets at once.
 - :mod:`helpers.diagnostics` -- MCMC convergence checks.
 - :mod:`helpers.models` -- PyMC models shared by the chapters.
+- :mod:`helpers.plots` -- forest and shrinkage plots (drawing only, no statistics).
 - :mod:`helpers.simulate` -- simulators of the experiments the chapters analyse.
 - :mod:`helpers.style` -- the one plotting/interval-style entry point.
 """

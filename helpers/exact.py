@@ -24,7 +24,8 @@ form and the last is one-dimensional. This module evaluates the three factors
 draws from the joint posterior by the inverse-CDF method on a grid of
 :math:`\tau` (:func:`sample_posterior`), and computes posterior quantiles by
 numerical integration over :math:`\tau`, with no Monte Carlo error
-(:func:`posterior_quantiles`).
+(:func:`posterior_quantiles`, and :func:`posterior_quantiles_batch` for many
+data sets at once, as in a simulation study).
 
 Prior options, keyword-only and shared by the functions that depend on the
 prior:
@@ -67,6 +68,7 @@ __all__ = [
     "conditional_theta",
     "log_tau_posterior",
     "posterior_quantiles",
+    "posterior_quantiles_batch",
     "sample_posterior",
 ]
 
@@ -74,6 +76,8 @@ __all__ = [
 _N_GRID = 2001
 #: posterior_quantiles mixes over every _STRIDE-th node of that grid (201 nodes).
 _STRIDE = 10
+#: posterior_quantiles_batch works through the data sets in blocks of this many.
+_BATCH = 128
 #: Nodes whose share of the posterior mass is below this are skipped when
 #: mixing over tau; the mass they hold is far below the accuracy reported.
 _NEGLIGIBLE = 1e-14
@@ -130,6 +134,34 @@ def _check_data(y, sigma) -> tuple[np.ndarray, np.ndarray]:
     sigma = as_positive_vector(sigma, "sigma", min_length=2)
     same_length(y=y, sigma=sigma)
     return y, sigma
+
+
+def _check_batch(y, sigma) -> tuple[np.ndarray, np.ndarray]:
+    """Validate R data sets: y of shape (R, J) and sigma of shape (R, J) or (J,)."""
+    y = as_float_array(y, "y")
+    sigma = as_float_array(sigma, "sigma")
+    if y.ndim != 2:
+        raise ValueError(f"y must be two-dimensional (data sets x groups), got shape {y.shape}")
+    if y.shape[0] < 1 or y.shape[1] < 2:
+        raise ValueError(f"y must hold at least one data set of at least 2 groups, got {y.shape}")
+    if sigma.ndim == 1:
+        sigma = np.broadcast_to(sigma, y.shape) if sigma.shape == y.shape[1:] else sigma
+    if sigma.shape != y.shape:
+        raise ValueError(
+            f"sigma must have the shape of y {y.shape} or one row of {y.shape[1]} values, "
+            f"got shape {sigma.shape}"
+        )
+    if np.any(sigma <= 0):
+        raise ValueError("sigma must be strictly positive")
+    return y, sigma
+
+
+def _check_probs(probs) -> np.ndarray:
+    """Validate probabilities strictly between 0 and 1 (a number or a vector)."""
+    probs = as_float_vector([probs] if isinstance(probs, numbers.Real) else probs, "probs")
+    if np.any((probs <= 0) | (probs >= 1)):
+        raise ValueError("probs must lie strictly between 0 and 1")
+    return probs
 
 
 def _check_tau(tau, *, allow_inf: bool) -> np.ndarray:
@@ -223,14 +255,14 @@ def _log_normal_mass(a, b):
 def _mu_moments(tau: np.ndarray, y: np.ndarray, sigma: np.ndarray) -> MuConditional:
     """Unvalidated core of :func:`conditional_mu`; tau may hold +inf."""
     s2 = sigma**2
-    s2_min = s2.min()
+    s2_min = s2.min(axis=-1, keepdims=True)  # per data set when y, sigma are (R, 1, J)
     t2 = np.asarray(tau, float)[..., None] ** 2
     # Weights relative to the most precise group: 1 at tau = inf, s2_min / s2 at tau = 0.
     with np.errstate(over="ignore"):
         rel = 1.0 / (1.0 + (s2 - s2_min) / (s2_min + t2))
         total = rel.sum(axis=-1)
         mean = (rel * y).sum(axis=-1) / total
-        var = (s2_min + t2[..., 0]) / total
+        var = (s2_min[..., 0] + t2[..., 0]) / total
     return MuConditional(mean, var)
 
 
@@ -382,35 +414,45 @@ def _bvn_cdf(h, k, rho, sqrt_1m_rho2):
 
 
 def _normal_mixture(mean, sd, weight):
-    """CDF and density of sum_k weight_k N(mean_k, sd_k^2); arrays (R, K)."""
-    mean, sd, weight = mean[:, None, :], sd[:, None, :], weight[None, None, :]
+    """CDF and density of sum_k weight_k N(mean_k, sd_k^2); arrays (R, K).
 
-    def cdf_pdf(t):
-        z = (t[..., None] - mean) / sd
-        cdf = (weight * special.ndtr(z)).sum(axis=-1)
-        pdf = (weight * np.exp(-0.5 * z**2) / (np.sqrt(2 * np.pi) * sd)).sum(axis=-1)
+    ``weight`` has shape (K,) (shared by every row) or (R, K).
+    """
+    weight = np.broadcast_to(weight, mean.shape)[:, None, :]
+    mean, sd = mean[:, None, :], sd[:, None, :]
+
+    def cdf_pdf(t, rows):
+        w, mean_, sd_ = weight[rows], mean[rows], sd[rows]
+        z = (t[..., None] - mean_) / sd_
+        cdf = (w * special.ndtr(z)).sum(axis=-1)
+        pdf = (w * np.exp(-0.5 * z**2) / (np.sqrt(2 * np.pi) * sd_)).sum(axis=-1)
         return cdf, pdf
 
     return cdf_pdf
 
 
 def _truncated_mixture(mean, sd, weight, low, high):
-    """CDF and density of a mixture of normals N(mean_k, sd_k^2) truncated to (low, high)."""
-    mean, sd, weight = mean[:, None, :], sd[:, None, :], weight[None, None, :]
+    """CDF and density of a mixture of normals N(mean_k, sd_k^2) truncated to (low, high).
+
+    Arrays (R, K); ``weight`` has shape (K,) or (R, K).
+    """
+    weight = np.broadcast_to(weight, mean.shape)[:, None, :]
+    mean, sd = mean[:, None, :], sd[:, None, :]
     a, b = (low - mean) / sd, (high - mean) / sd
     mass = _normal_mass(a, b)
 
-    def cdf_pdf(t):
-        z = np.clip((t[..., None] - mean) / sd, a, b)
+    def cdf_pdf(t, rows):
+        w, mean_, sd_, a_, mass_ = weight[rows], mean[rows], sd[rows], a[rows], mass[rows]
+        z = np.clip((t[..., None] - mean_) / sd_, a_, b[rows])
         inside = (t[..., None] > low) & (t[..., None] < high)
-        cdf = (weight * _normal_mass(a, z) / mass).sum(axis=-1)
-        dens = np.where(inside, np.exp(-0.5 * z**2) / (np.sqrt(2 * np.pi) * sd * mass), 0.0)
-        return cdf, (weight * dens).sum(axis=-1)
+        cdf = (w * _normal_mass(a_, z) / mass_).sum(axis=-1)
+        dens = np.where(inside, np.exp(-0.5 * z**2) / (np.sqrt(2 * np.pi) * sd_ * mass_), 0.0)
+        return cdf, (w * dens).sum(axis=-1)
 
     return cdf_pdf
 
 
-def _shifted_truncated_mixture(theta, mu, weight, low, high):
+def _shifted_truncated_mixture(centre, shrink, v, m, s, weight, low, high):
     r"""CDF and density of theta_j when mu | tau, y is a truncated normal.
 
     Given tau, :math:`\theta_j = a + B\mu + \sqrt{V} Z` with
@@ -420,55 +462,203 @@ def _shifted_truncated_mixture(theta, mu, weight, low, high):
     :math:`\rho = B s / \sqrt{B^2 s^2 + V}`, so
     :math:`P(\theta_j \le t \mid \tau, y) = [\Phi_2(h_t, h_H; \rho) - \Phi_2(h_t, h_L; \rho)]
     / [\Phi(h_H) - \Phi(h_L)]` in standardised units.
+
+    Every argument but the bounds is an array (R, K), one row per
+    :math:`\theta_j` and one column per node: ``centre`` is
+    :math:`a + Bm` (the conditional mean at :math:`\mu = m`), ``shrink`` is
+    :math:`B`, ``v`` is :math:`V`, and ``m``, ``s`` are the mean and sd of
+    :math:`\mu \mid \tau, y`; ``weight`` may also have shape (K,).
     """
-    m, s = mu.mean[None, None, :], np.sqrt(mu.var)[None, None, :]
-    shrink, v = theta.shrinkage.T[:, None, :], theta.var.T[:, None, :]
-    centre = (theta.mean.T)[:, None, :]  # a + B m: theta's conditional mean at mu = m
+    weight = np.broadcast_to(weight, centre.shape)[:, None, :]
+    centre, shrink, v = centre[:, None, :], shrink[:, None, :], v[:, None, :]
+    m, s = m[:, None, :], s[:, None, :]
     var_x = shrink**2 * s**2 + v
     sd_x = np.sqrt(var_x)
     rho = shrink * s / sd_x
     sqrt_1m = np.sqrt(v / var_x)
     h_low, h_high = (low - m) / s, (high - m) / s
     mass = _normal_mass(h_low, h_high)
-    weight = weight[None, None, :]
 
-    def cdf_pdf(t):
-        h = (t[..., None] - centre) / sd_x
-        joint = _bvn_cdf(h, h_high, rho, sqrt_1m) - _bvn_cdf(h, h_low, rho, sqrt_1m)
-        cdf = (weight * np.clip(joint, 0.0, None) / mass).sum(axis=-1)
+    def cdf_pdf(t, rows):
+        rho_, sq_, hl_, hh_, mass_ = rho[rows], sqrt_1m[rows], h_low[rows], h_high[rows], mass[rows]
+        h = (t[..., None] - centre[rows]) / sd_x[rows]
+        joint = _bvn_cdf(h, hh_, rho_, sq_) - _bvn_cdf(h, hl_, rho_, sq_)
+        cdf = (weight[rows] * np.clip(joint, 0.0, None) / mass_).sum(axis=-1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            cond = _normal_mass((h_low - rho * h) / sqrt_1m, (h_high - rho * h) / sqrt_1m)
+            cond = _normal_mass((hl_ - rho_ * h) / sq_, (hh_ - rho_ * h) / sq_)
         cond = np.nan_to_num(cond, nan=0.0)
-        dens = np.exp(-0.5 * h**2) / (np.sqrt(2 * np.pi) * sd_x) * cond / mass
-        return cdf, (weight * dens).sum(axis=-1)
+        dens = np.exp(-0.5 * h**2) / (np.sqrt(2 * np.pi) * sd_x[rows]) * cond / mass_
+        return cdf, (weight[rows] * dens).sum(axis=-1)
 
     return cdf_pdf
 
 
 def _invert(cdf_pdf, p, lo, hi, x0, *, tol=1e-8, max_iter=200):
-    """Solve cdf(x) = p elementwise by Newton steps kept inside a bisection bracket.
+    """Solve cdf(x) = p elementwise by Newton steps kept inside a bracket.
 
     ``p`` has shape (P,); ``lo``, ``hi`` and ``x0`` have shape (R, P) with
-    cdf(lo) <= p <= cdf(hi). Newton steps that leave the bracket are replaced
-    by bisection, so the iteration always converges.
+    cdf(lo) <= p <= cdf(hi). ``cdf_pdf(t, rows)`` evaluates the CDFs and
+    densities of the rows ``rows`` (an index array) at ``t`` of shape
+    (len(rows), P). Every evaluation shrinks the bracket; a Newton step that
+    would leave it is replaced by a false-position step between the bracket
+    ends (once the CDF is known at both) or by bisection, so the iteration
+    always converges, and fast even where Newton overshoots. A row leaves the
+    iteration once all its P roots have converged.
     """
     lo, hi = np.array(lo, float), np.array(hi, float)
+    g_lo, g_hi = np.full(lo.shape, np.nan), np.full(hi.shape, np.nan)  # cdf - p at the ends
     x = np.clip(x0, lo, hi)
+    rows = np.arange(x.shape[0])
     for _ in range(max_iter):
-        cdf, pdf = cdf_pdf(x)
-        below = cdf < p
-        lo = np.where(below, x, lo)
-        hi = np.where(below, hi, x)
+        x_, lo_, hi_, gl_, gh_ = x[rows], lo[rows], hi[rows], g_lo[rows], g_hi[rows]
+        cdf, pdf = cdf_pdf(x_, rows)
+        g = cdf - p
+        below = g < 0
+        lo_, gl_ = np.where(below, x_, lo_), np.where(below, g, gl_)
+        hi_, gh_ = np.where(below, hi_, x_), np.where(below, gh_, g)
         with np.errstate(divide="ignore", invalid="ignore"):
-            step = x - (cdf - p) / pdf
-        bad = ~np.isfinite(step) | (step <= lo) | (step >= hi)
-        new = np.where(bad, 0.5 * (lo + hi), step)
-        scale = tol * (1.0 + np.abs(x))
-        done = (np.abs(new - x) <= scale) | (hi - lo <= scale)
-        x = new
-        if np.all(done):
+            step = x_ - g / pdf
+            secant = lo_ - gl_ * (hi_ - lo_) / (gh_ - gl_)
+        fallback = np.where(
+            np.isfinite(secant) & (secant > lo_) & (secant < hi_), secant, 0.5 * (lo_ + hi_)
+        )
+        bad = ~np.isfinite(step) | (step < lo_) | (step > hi_)
+        new = np.where(bad, fallback, step)
+        scale = tol * (1.0 + np.abs(x_))
+        done = (np.abs(new - x_) <= scale) | (hi_ - lo_ <= scale)
+        x[rows], lo[rows], hi[rows], g_lo[rows], g_hi[rows] = new, lo_, hi_, gl_, gh_
+        rows = rows[~done.all(axis=1)]
+        if rows.size == 0:
             return x
     raise RuntimeError("the root-finder did not converge")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------
+# Quantiles by mixing over tau, for a batch of data sets
+# --------------------------------------------------------------------------
+
+
+def _mixing_nodes(y, sigma, prior: _Prior, probs):
+    """Quantiles of tau, and nodes and weights that mix over tau, for data sets (R, J).
+
+    The grid of :func:`_default_grid` and the Simpson rule of
+    :func:`_simpson_nodes`, computed for all data sets at once: returns the
+    tau quantiles (R, P), the nodes (R, K) and weights (R, K) summing to 1 in
+    every row. Nodes holding a negligible share of the mass get weight 0
+    and take the value of the row's heaviest node, so every data set has the
+    same number of nodes and no node adds a component that is not finite.
+    """
+    n_sets, n_groups = y.shape
+    _check_proper(n_groups, prior)
+    n = _N_GRID
+    c = np.sqrt(np.var(y, axis=1) + np.mean(sigma**2, axis=1))[:, None]  # (R, 1)
+    if prior.tau_max is None:
+        u_max = np.ones(n_sets)
+    else:
+        u_max = 1.0 / (1.0 + np.sqrt(c[:, 0] / prior.tau_max))
+    u = np.linspace(0.0, u_max, n, axis=-1)  # (R, n), uniform in u as in _default_grid
+
+    def to_tau(x):
+        with np.errstate(divide="ignore"):
+            return c * (x / (1.0 - x)) ** 2
+
+    tau = to_tau(u)
+    inner = slice(1, n if prior.tau_max is not None else n - 1)  # dtau/du = 0 at u = 0
+    if prior.tau_max is not None:
+        tau[:, -1] = prior.tau_max  # exactly, despite rounding
+    log_f = np.full((n_sets, n), -np.inf)
+    u_in = u[:, inner]
+    log_f[:, inner] = (
+        _log_tau_density(tau[:, inner], y[:, None, :], sigma[:, None, :], prior)
+        + np.log(2.0 * c * u_in)
+        - 3.0 * np.log1p(-u_in)
+    )
+    top = log_f.max(axis=1, keepdims=True)
+    if not np.all(np.isfinite(top)):
+        raise ValueError("p(tau | y) is zero on every grid point: check the grid and the prior")
+    f = np.exp(log_f - top)
+    cdf = np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * np.diff(u, axis=1), axis=1)
+    cdf = np.concatenate([np.zeros((n_sets, 1)), cdf / cdf[:, -1:]], axis=1)
+    tau_q = to_tau(
+        np.array([np.interp(probs, cdf_r, u_r) for cdf_r, u_r in zip(cdf, u, strict=True)])
+    )
+
+    nodes, weight = tau[:, ::_STRIDE], f[:, ::_STRIDE].copy()
+    weight[:, 1:-1:2] *= 4.0
+    weight[:, 2:-1:2] *= 2.0
+    keep = weight > _NEGLIGIBLE * weight.max(axis=1, keepdims=True)
+    heaviest = nodes[np.arange(n_sets), weight.argmax(axis=1)][:, None]
+    nodes = np.where(keep, nodes, heaviest)
+    weight = np.where(keep, weight, 0.0)
+    return tau_q, nodes, weight / weight.sum(axis=1, keepdims=True)
+
+
+def _batch_quantiles(y, sigma, probs, prior: _Prior):
+    """Quantiles of mu (R, P), tau (R, P) and theta (R, J, P) for data sets y, sigma (R, J)."""
+    n_sets, n_groups = y.shape
+    tau_q, nodes, weight = _mixing_nodes(y, sigma, prior, probs)  # (R, P), (R, K), (R, K)
+    mu = _mu_moments(nodes, y[:, None, :], sigma[:, None, :])  # (R, K)
+    theta = _theta_moments(mu.mean, nodes, y[:, None, :], sigma[:, None, :])  # (R, K, J)
+    m, v_mu = mu.mean, mu.var
+    # theta's moments at mu = mu-hat, as (R, J, K)
+    t_mean, t_var, t_shrink = (a.transpose(0, 2, 1) for a in theta)
+    n_nodes = weight.shape[1]
+    z = special.ndtri(probs)
+
+    def start(mean, var, w):
+        """Start (rows, P) at the quantiles of a normal with the mixture's mean and variance."""
+        centre = (w * mean).sum(axis=-1)
+        spread = np.sqrt((w * (var + (mean - centre[:, None]) ** 2)).sum(axis=-1))
+        return centre[:, None] + spread[:, None] * z
+
+    # theta_j's variance given tau, after mu | tau, y is integrated out
+    theta_var = t_var + t_shrink**2 * v_mu[:, None, :]
+    rows_w = np.repeat(weight, n_groups, axis=0)  # one row per (data set, group)
+    rows = (n_sets * n_groups, n_nodes)
+    if prior.mu_bounds is None:
+        # Given tau, mu and each theta_j are normal; the p-quantile of a mixture lies
+        # between the smallest and largest p-quantiles of its components.
+        means = np.concatenate([m[:, None, :], t_mean], axis=1).reshape(-1, n_nodes)
+        variances = np.concatenate([v_mu[:, None, :], theta_var], axis=1).reshape(-1, n_nodes)
+        sds = np.sqrt(variances)
+        w_all = np.repeat(weight, 1 + n_groups, axis=0)
+        component_q = means[:, None, :] + sds[:, None, :] * z[None, :, None]
+        q = _invert(
+            _normal_mixture(means, sds, w_all),
+            probs,
+            component_q.min(axis=-1),
+            component_q.max(axis=-1),
+            start(means, variances, w_all),
+        ).reshape(n_sets, 1 + n_groups, len(probs))
+        mu_q, theta_q = q[:, 0], q[:, 1:]
+    else:
+        low, high = prior.mu_bounds
+        edges = np.ones((n_sets, len(probs)))
+        mu_q = _invert(
+            _truncated_mixture(m, np.sqrt(v_mu), weight, low, high),
+            probs,
+            low * edges,
+            high * edges,
+            start(m, v_mu, weight),
+        )
+        # theta_j = (1 - B) y_j + B mu + sqrt(V) Z with L < mu < H brackets its quantiles.
+        shrink = t_shrink.reshape(rows)
+        base = ((1.0 - t_shrink) * y[..., None]).reshape(rows)
+        spread = np.sqrt(t_var.reshape(rows))[..., None] * z  # (rows, K, P)
+        lo = (base + shrink * low)[..., None] + spread
+        hi = (base + shrink * high)[..., None] + spread
+        m_rows = np.repeat(m, n_groups, axis=0)
+        s_rows = np.repeat(np.sqrt(v_mu), n_groups, axis=0)
+        theta_q = _invert(
+            _shifted_truncated_mixture(
+                t_mean.reshape(rows), shrink, t_var.reshape(rows), m_rows, s_rows, rows_w, low, high
+            ),
+            probs,
+            lo.min(axis=1),
+            hi.max(axis=1),
+            start(t_mean.reshape(rows), theta_var.reshape(rows), rows_w),
+        ).reshape(n_sets, n_groups, len(probs))
+    return mu_q, tau_q, theta_q
 
 
 # --------------------------------------------------------------------------
@@ -783,65 +973,77 @@ def posterior_quantiles(
         per probability, labelled by it.
     """
     y, sigma = _check_data(y, sigma)
-    probs = as_float_vector([probs] if isinstance(probs, numbers.Real) else probs, "probs")
-    if np.any((probs <= 0) | (probs >= 1)):
-        raise ValueError("probs must lie strictly between 0 and 1")
+    probs = _check_probs(probs)
     prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
-    grid = _default_grid(y, sigma, prior)
-    tau_q = grid.to_tau(np.interp(probs, grid.cdf, grid.x))
-
-    tau, weight = _simpson_nodes(grid, _STRIDE)
-    keep = weight > _NEGLIGIBLE * weight.max()
-    tau, weight = tau[keep], weight[keep] / weight[keep].sum()
-    mu = _mu_moments(tau, y, sigma)  # (K,)
-    theta = _theta_moments(mu.mean, tau, y, sigma)  # (K, J), evaluated at mu = mu-hat
-    z = special.ndtri(probs)
-
-    def start(mean, var):
-        """Start (R, P) at the quantiles of a normal with the mixture's mean and variance."""
-        centre = (weight * mean).sum(axis=-1)
-        spread = np.sqrt((weight * (var + (mean - centre[:, None]) ** 2)).sum(axis=-1))
-        return centre[:, None] + spread[:, None] * z
-
-    if prior.mu_bounds is None:
-        # Given tau, mu and each theta_j are normal; the p-quantile of a mixture lies
-        # between the smallest and largest p-quantiles of its components.
-        means = np.vstack([mu.mean, theta.mean.T])  # (1 + J, K)
-        variances = np.vstack([mu.var, (theta.var + theta.shrinkage**2 * mu.var[:, None]).T])
-        sds = np.sqrt(variances)
-        component_q = means[:, None, :] + sds[:, None, :] * z[None, :, None]
-        q = _invert(
-            _normal_mixture(means, sds, weight),
-            probs,
-            component_q.min(axis=-1),
-            component_q.max(axis=-1),
-            start(means, variances),
-        )
-        mu_q, theta_q = q[0], q[1:]
-    else:
-        low, high = prior.mu_bounds
-        edges = np.ones((1, len(probs)))
-        mu_q = _invert(
-            _truncated_mixture(mu.mean[None], np.sqrt(mu.var)[None], weight, low, high),
-            probs,
-            low * edges,
-            high * edges,
-            start(mu.mean[None], mu.var[None]),
-        )[0]
-        # theta_j = (1 - B) y_j + B mu + sqrt(V) Z with L < mu < H brackets its quantiles.
-        base = (1.0 - theta.shrinkage) * y  # (K, J)
-        spread = np.sqrt(theta.var)[..., None] * z  # (K, J, P)
-        lo = (base + theta.shrinkage * low)[..., None] + spread
-        hi = (base + theta.shrinkage * high)[..., None] + spread
-        theta_q = _invert(
-            _shifted_truncated_mixture(theta, mu, weight, low, high),
-            probs,
-            lo.min(axis=0),
-            hi.max(axis=0),
-            start(theta.mean.T, (theta.var + theta.shrinkage**2 * mu.var[:, None]).T),
-        )
-
+    mu_q, tau_q, theta_q = _batch_quantiles(y[None], sigma[None], probs, prior)
     rows = ["mu", "tau", *(f"theta[{j}]" for j in range(len(y)))]
-    table = np.vstack([mu_q, tau_q, theta_q])
+    table = np.vstack([mu_q[0], tau_q[0], theta_q[0]])
     columns = [float(p) for p in probs]
     return pd.DataFrame(table, index=pd.Index(rows, name="parameter"), columns=columns)
+
+
+def posterior_quantiles_batch(
+    y,
+    sigma,
+    probs,
+    *,
+    mu_bounds=None,
+    tau_max=None,
+    log_tau_prior=None,
+) -> xr.Dataset:
+    r"""Posterior quantiles of :math:`\mu`, :math:`\tau` and every :math:`\theta_j`, many data sets.
+
+    The same computation as :func:`posterior_quantiles` (the marginal CDFs
+    are mixtures over :math:`\tau` of closed-form conditional CDFs, inverted
+    without Monte Carlo), applied to :math:`R` data sets of :math:`J` groups
+    at once: row :math:`r` of ``y`` and ``sigma`` is one data set, analysed
+    on its own under the same prior. The root-finding runs on all data sets
+    together, which is what makes a simulation study of hundreds of data
+    sets take about a second; results agree with :func:`posterior_quantiles`
+    called row by row. Under ``mu_bounds`` the conditional CDFs of the
+    :math:`\theta_j` need bivariate normal probabilities and the call is
+    about ten times slower.
+
+    Parameters
+    ----------
+    y : array_like, shape (R, J)
+        Estimates: one data set of :math:`J \ge 2` groups per row.
+    sigma : array_like, shape (R, J) or (J,)
+        Their standard errors (strictly positive); a single row is used for
+        every data set.
+    probs : float or array_like
+        Probabilities strictly between 0 and 1.
+    mu_bounds, tau_max, log_tau_prior
+        Prior options, as in :func:`log_tau_posterior`.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``mu`` and ``tau`` with dims (``dataset``, ``prob``) and ``theta``
+        with dims (``dataset``, ``group``, ``prob``); coordinates
+        ``dataset`` = 0, ..., R - 1, ``group`` = 0, ..., J - 1 and ``prob``.
+    """
+    y, sigma = _check_batch(y, sigma)
+    probs = _check_probs(probs)
+    prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
+    n_sets, n_groups = y.shape
+    mu_q = np.empty((n_sets, len(probs)))
+    tau_q = np.empty_like(mu_q)
+    theta_q = np.empty((n_sets, n_groups, len(probs)))
+    for first in range(0, n_sets, _BATCH):
+        block = slice(first, first + _BATCH)
+        mu_q[block], tau_q[block], theta_q[block] = _batch_quantiles(
+            y[block], sigma[block], probs, prior
+        )
+    return xr.Dataset(
+        {
+            "mu": (("dataset", "prob"), mu_q),
+            "tau": (("dataset", "prob"), tau_q),
+            "theta": (("dataset", "group", "prob"), theta_q),
+        },
+        coords={
+            "dataset": np.arange(n_sets),
+            "group": np.arange(n_groups),
+            "prob": probs,
+        },
+    )

@@ -17,7 +17,7 @@ import pandas as pd
 
 from helpers._validation import as_scalar, generator
 
-__all__ = ["SegmentSimulation", "simulate_segments"]
+__all__ = ["MarketSimulation", "SegmentSimulation", "simulate_markets", "simulate_segments"]
 
 
 class SegmentSimulation(NamedTuple):
@@ -138,4 +138,98 @@ def simulate_segments(
     )
     return SegmentSimulation(
         data, pd.Series(theta, index=pd.Index(names, name="segment"), name="theta")
+    )
+
+
+class MarketSimulation(NamedTuple):
+    """Simulated A/B tests in several markets: true effects, estimates and standard errors.
+
+    Each field is a ``pandas.Series`` indexed by market (index name ``market``).
+    """
+
+    theta: pd.Series
+    d: pd.Series
+    se: pd.Series
+
+
+def simulate_markets(
+    names: Sequence[str],
+    n_per_arm: Sequence[int],
+    *,
+    mu: float,
+    tau: float,
+    baseline: float,
+    noise_sd: float,
+    rng: np.random.Generator,
+) -> MarketSimulation:
+    r"""Simulate one A/B test per market and summarise each by its effect estimate.
+
+    The generative model, for markets :math:`k = 1, \dots, K` with
+    :math:`n_k` visitors in each arm, is
+
+    .. math::
+        \theta_k \sim N(\mu, \tau^2), \qquad
+        y_{ki}^{A} \sim N(\beta_0, \sigma^2), \qquad
+        y_{ki}^{B} \sim N(\beta_0 + \theta_k, \sigma^2), \quad i = 1, \dots, n_k,
+
+    with baseline :math:`\beta_0` (control arm A) and noise sd
+    :math:`\sigma`. Each market is summarised as a meta-analysis would see it,
+    by the difference of arm means and its (unpooled) standard error,
+
+    .. math::
+        \hat d_k = \bar y_k^{B} - \bar y_k^{A}, \qquad
+        s_k = \sqrt{\frac{v_k^{A}}{n_k} + \frac{v_k^{B}}{n_k}},
+
+    where :math:`v_k^{A}, v_k^{B}` are the sample variances (divisor
+    :math:`n_k - 1`). So :math:`\hat d_k \mid \theta_k \sim N(\theta_k,
+    2\sigma^2 / n_k)` exactly, and :math:`s_k` estimates its sd. The draws
+    are made in a fixed order (all :math:`\theta_k` first, then market by
+    market arm A and arm B), so a generator in a given state always gives the
+    same data.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Unique market labels, :math:`K \ge 1`.
+    n_per_arm : sequence of int
+        Visitors in each arm of each market, one whole number :math:`\ge 2`
+        per name.
+    mu : float
+        Population mean of the market effects.
+    tau : float
+        Population sd of the market effects (:math:`\ge 0`; 0 gives one common effect).
+    baseline : float
+        Expected outcome of a control visitor.
+    noise_sd : float
+        Visitor-level noise sd :math:`\sigma > 0`.
+    rng : numpy.random.Generator
+        Source of randomness, e.g. ``np.random.default_rng(20)``.
+
+    Returns
+    -------
+    MarketSimulation
+        ``theta`` (the true effects :math:`\theta_k`), ``d`` (the estimates
+        :math:`\hat d_k`) and ``se`` (the standard errors :math:`s_k`), each a
+        Series indexed by market.
+    """
+    names = _group_names(names, "names")
+    sizes = _group_sizes(n_per_arm, "n_per_arm", len(names), minimum=2)
+    mu = as_scalar(mu, "mu")
+    tau = as_scalar(tau, "tau", low=0.0)
+    baseline = as_scalar(baseline, "baseline")
+    noise_sd = as_scalar(noise_sd, "noise_sd", low=0.0, low_open=True)
+    rng = generator(rng, "rng")
+
+    theta = rng.normal(mu, tau, size=len(names))
+    d, se = np.empty(len(names)), np.empty(len(names))
+    for k, (effect, n) in enumerate(zip(theta, sizes, strict=True)):
+        control = rng.normal(baseline, noise_sd, size=n)
+        treated = rng.normal(baseline + effect, noise_sd, size=n)
+        d[k] = treated.mean() - control.mean()
+        se[k] = np.sqrt(control.var(ddof=1) / n + treated.var(ddof=1) / n)
+    index = pd.Index(names, name="market")
+    return MarketSimulation(
+        pd.Series(theta, index=index, name="theta"),
+        pd.Series(d, index=index, name="d"),
+        pd.Series(se, index=index, name="se"),
     )

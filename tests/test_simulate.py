@@ -6,7 +6,12 @@ import pytest
 
 from helpers._validation import generator
 from helpers.classical import group_effects
-from helpers.simulate import SegmentSimulation, simulate_segments
+from helpers.simulate import (
+    MarketSimulation,
+    SegmentSimulation,
+    simulate_markets,
+    simulate_segments,
+)
 
 NAMES = ["New / mobile", "New / desktop", "Returning / mobile", "Returning / desktop"]
 SETTINGS = {"mu": 0.3, "tau": 0.5, "baseline": 10.0, "noise_sd": 4.0}
@@ -129,3 +134,109 @@ def test_generator_check_accepts_only_generators():
     assert generator(rng) is rng
     with pytest.raises(TypeError, match=r"seed must be a numpy\.random\.Generator"):
         generator(0, "seed")
+
+
+# --------------------------------------------------------------------------
+# simulate_markets
+# --------------------------------------------------------------------------
+
+MARKETS = [f"Market {c}" for c in "ABCDEFGH"]
+N_PER_ARM = [200, 250, 300, 350, 400, 500, 700, 1200]
+MARKET_SETTINGS = {"mu": 0.4, "tau": 0.5, "baseline": 10.0, "noise_sd": 4.0}
+
+
+def _markets(rng, names=MARKETS, sizes=N_PER_ARM, **kwargs):
+    return simulate_markets(names, sizes, rng=rng, **{**MARKET_SETTINGS, **kwargs})
+
+
+def test_markets_shapes_and_index(rng):
+    sim = _markets(rng)
+    assert isinstance(sim, MarketSimulation)
+    for field in (sim.theta, sim.d, sim.se):
+        assert isinstance(field, pd.Series) and field.dtype == float
+        assert list(field.index) == MARKETS and field.index.name == "market"
+        assert np.isfinite(field).all()
+    assert (sim.theta.name, sim.d.name, sim.se.name) == ("theta", "d", "se")
+    assert (sim.se > 0).all()
+
+
+def test_markets_same_generator_state_gives_same_data():
+    a = _markets(np.random.default_rng(3))
+    b = _markets(np.random.default_rng(3))
+    for x, y in zip(a, b, strict=True):
+        pd.testing.assert_series_equal(x, y)
+    rng = np.random.default_rng(3)
+    first, second = _markets(rng), _markets(rng)
+    assert not np.allclose(first.d, second.d)
+
+
+def test_markets_course_settings_reproduce_the_seed_table():
+    # Seed 20 gives the eight markets of the course's source notebook (3 decimals).
+    sim = _markets(np.random.default_rng(20))
+    assert sim.theta.round(3).tolist() == [0.220, 1.002, 1.098, 0.559, 0.607, 0.155, -0.057, -0.050]
+    assert sim.d.round(3).tolist() == [0.483, 0.998, 1.383, 0.493, 0.438, 0.101, 0.072, -0.001]
+    assert sim.se.round(3).tolist() == [0.423, 0.359, 0.330, 0.296, 0.277, 0.255, 0.212, 0.163]
+
+
+def test_markets_tau_zero_gives_one_common_effect(rng):
+    assert np.all(_markets(rng, tau=0.0).theta == 0.4)
+
+
+def test_market_effects_are_drawn_from_the_population(rng):
+    names = [f"m{k}" for k in range(4000)]
+    sim = simulate_markets(names, np.full(4000, 2), rng=rng, **MARKET_SETTINGS)
+    assert sim.theta.mean() == pytest.approx(0.4, abs=4 * 0.5 / np.sqrt(4000))
+    assert sim.theta.std(ddof=1) == pytest.approx(0.5, rel=0.05)
+
+
+def test_market_estimates_are_centred_on_the_truth_with_the_stated_spread(rng):
+    # Over many markets of one size, d - theta ~ N(0, 2 sigma^2 / n): centred on the
+    # truth, with a spread that the standard errors report.
+    n_markets, n = 3000, 300
+    names = [f"m{k}" for k in range(n_markets)]
+    sim = simulate_markets(names, np.full(n_markets, n), rng=rng, **MARKET_SETTINGS)
+    error = sim.d - sim.theta
+    expected_sd = 4.0 * np.sqrt(2 / n)
+    assert abs(error.mean()) < 4 * expected_sd / np.sqrt(n_markets)
+    assert error.std(ddof=1) == pytest.approx(expected_sd, rel=0.05)
+    assert sim.se.mean() == pytest.approx(expected_sd, rel=0.01)
+    assert sim.se.std() < 0.1 * expected_sd  # estimated from 2 x 300 visitors
+    z = error / sim.se
+    assert z.std(ddof=1) == pytest.approx(1.0, rel=0.05)
+    assert np.mean(np.abs(z) > 1.96) == pytest.approx(0.05, abs=0.015)
+
+
+def test_market_standard_errors_follow_the_sample_sizes(rng):
+    names = [f"m{k}" for k in range(2000)]
+    sizes = np.tile([50, 200, 800, 3200], 500)
+    sim = simulate_markets(names, sizes, rng=rng, **MARKET_SETTINGS)
+    by_size = sim.se.groupby(sizes).mean()
+    np.testing.assert_allclose(by_size.to_numpy(), 4.0 * np.sqrt(2 / by_size.index), rtol=0.02)
+    spread = (sim.d - sim.theta).groupby(sizes).std()
+    np.testing.assert_allclose(spread.to_numpy(), 4.0 * np.sqrt(2 / spread.index), rtol=0.1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"rng": 20}, TypeError, "rng must be a numpy.random.Generator"),
+        ({"rng": np.random.RandomState(1)}, TypeError, "got RandomState"),
+        ({"names": "Market A"}, TypeError, "names must be a sequence of labels"),
+        ({"names": []}, ValueError, "names must hold at least one label"),
+        ({"names": ["a", "a"], "sizes": [10, 10]}, ValueError, "names must be unique"),
+        ({"names": ["a", None], "sizes": [10, 10]}, TypeError, "names must hold non-empty"),
+        ({"sizes": N_PER_ARM[:-1]}, ValueError, r"n_per_arm must have one entry per group \(8\)"),
+        ({"sizes": [1, *N_PER_ARM[1:]]}, ValueError, "n_per_arm must be at least 2"),
+        ({"sizes": [200.5, *N_PER_ARM[1:]]}, ValueError, "n_per_arm must hold whole numbers"),
+        ({"sizes": [True] * 8}, TypeError, "n_per_arm must hold whole numbers"),
+        ({"sizes": None}, TypeError, "n_per_arm must be a sequence"),
+        ({"tau": -0.5}, ValueError, "tau must be >= 0"),
+        ({"noise_sd": -4.0}, ValueError, "noise_sd must be > 0"),
+        ({"mu": np.inf}, ValueError, "mu must be finite"),
+        ({"baseline": "10"}, TypeError, "baseline must be a number"),
+    ],
+)
+def test_markets_reject_bad_input(kwargs, error, match):
+    args = {"names": MARKETS, "sizes": N_PER_ARM, "rng": np.random.default_rng(1), **kwargs}
+    with pytest.raises(error, match=match):
+        _markets(args.pop("rng"), args.pop("names"), args.pop("sizes"), **args)
