@@ -151,6 +151,13 @@ def test_ci_runs_the_readme_test_command():
     assert re.search(r"^make test\s*$", (ROOT / ".ci" / "run").read_text(), re.M)
 
 
+def test_ci_installs_chromium_and_forbids_skipping_the_browser_tests():
+    run = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install" in run and "chromium" in run
+    assert re.search(r"^export REQUIRE_BROWSER=1\s*$", run, re.M)
+    assert run.index("REQUIRE_BROWSER=1") < run.index("make test")
+
+
 def test_repository_url_has_one_source():
     """_config.yml is the single source of the repository URL.
 

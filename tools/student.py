@@ -170,8 +170,10 @@ def _student_config() -> dict:
 
 def build() -> None:
     """Write the stripped notebooks and build the student website."""
-    shutil.rmtree(SOURCE_TREE, ignore_errors=True)
-    shutil.rmtree(OUTPUT, ignore_errors=True)
+    # Start from nothing: Sphinx reloads an existing search index and keeps the
+    # words of earlier builds in it, so a stale build could carry old text.
+    for folder in (SOURCE_TREE, OUTPUT, BUILD / "student-build"):
+        shutil.rmtree(folder, ignore_errors=True)
     notebooks_dir = OUTPUT / "notebooks"
     notebooks_dir.mkdir(parents=True)
     (SOURCE_TREE / "_build").mkdir(parents=True)
@@ -218,7 +220,6 @@ def build() -> None:
             "-W",
             "-n",
             "--keep-going",
-            "--all",
         ],
         check=True,
     )
