@@ -18,6 +18,9 @@ JSON record:
   been reaped, ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is the largest peak of
   any descendant, which is the kernel (compilers it starts are smaller). It is
   the kernel's true peak, not a sample;
+- ``cpu_seconds``: CPU time (user + system) of the kernel and what it ran,
+  summed over threads; next to the wall time and the load it tells a slow
+  chapter from a busy machine;
 - ``runner_rss_mb``: the peak of this runner itself (notebook client), for
   reference; it is not part of the chapter's budget;
 - ``load_1min``: the machine's load average when the run started, to show when
@@ -95,7 +98,8 @@ def run(notebook: Path, out: Path) -> dict:
     wall = time.perf_counter() - start
     if result.err is not None:
         sys.exit(f"{notebook.relative_to(ROOT)} failed:\n{result.exc_string}")
-    kernel_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    kernel_kib = children.ru_maxrss
     if kernel_kib == 0:
         sys.exit("the kernel was not reaped, so its peak memory is unknown")
     if execute.get("execute_notebooks") == "cache":
@@ -110,6 +114,7 @@ def run(notebook: Path, out: Path) -> dict:
         "title": _title(nb),
         "sha256": sha256(notebook),
         "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(children.ru_utime + children.ru_stime, 2),
         "peak_rss_mb": round(kernel_kib * 1024 / 1e6, 1),
         "runner_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6, 1),
         "load_1min": round(load, 2),
@@ -117,7 +122,8 @@ def run(notebook: Path, out: Path) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=2) + "\n")
     print(
-        f"{record['chapter']}: {record['wall_seconds']:.1f} s, "
+        f"{record['chapter']}: {record['wall_seconds']:.1f} s "
+        f"({record['cpu_seconds']:.1f} s CPU), "
         f"kernel peak {record['peak_rss_mb']:.0f} MB (load {load:.2f})"
     )
     return record
@@ -145,13 +151,15 @@ def table() -> dict:
     }
     BENCH_JSON.write_text(json.dumps(bench, indent=2) + "\n")
     lines = [
-        "| Chapter | Wall time (s) | Peak memory of the kernel (MB) | Load when started |",
-        "|---|--:|--:|--:|",
+        "| Chapter | Wall time (s) | CPU time (s) | Peak memory of the kernel (MB) "
+        "| Load when started |",
+        "|---|--:|--:|--:|--:|",
     ]
     for row in rows:
         link = f"[{row['title'] or row['chapter']}]({Path(row['chapter']).name})"
         lines.append(
-            f"| {link} | {row['wall_seconds']:.1f} | {row['peak_rss_mb']:.0f} "
+            f"| {link} | {row['wall_seconds']:.1f} | {row['cpu_seconds']:.1f} "
+            f"| {row['peak_rss_mb']:.0f} "
             f"| {row['load_1min']:.2f} |"
         )
     machine = bench["machine"]
@@ -163,7 +171,7 @@ def table() -> dict:
     ]
     BENCH_MD.write_text("\n".join(lines) + "\n")
     width = max(len(r["chapter"]) for r in rows)
-    print(f"{'chapter':<{width}}  {'wall s':>7}  {'peak MB':>8}  {'load':>5}")
+    print(f"{'chapter':<{width}}  {'wall s':>7}  {'CPU s':>7}  {'peak MB':>8}  {'load':>5}")
     for r in rows:
         flag = (
             "  OVER BUDGET"
@@ -171,7 +179,8 @@ def table() -> dict:
             else ""
         )
         print(
-            f"{r['chapter']:<{width}}  {r['wall_seconds']:>7.1f}  {r['peak_rss_mb']:>8.0f}"
+            f"{r['chapter']:<{width}}  {r['wall_seconds']:>7.1f}  {r['cpu_seconds']:>7.1f}"
+            f"  {r['peak_rss_mb']:>8.0f}"
             f"  {r['load_1min']:>5.2f}{flag}"
         )
     print(f"written to {BENCH_JSON.relative_to(ROOT)}")

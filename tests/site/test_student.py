@@ -26,6 +26,8 @@ import nbformat
 import pytest
 from conftest import SITES, require_site
 
+from tools.book import ROOT
+
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,}|:{3,})\s*(\S*)")
 MIN_LINE = 12
 
@@ -90,7 +92,7 @@ def _student_corpus() -> tuple[tuple[str, str], ...]:
                     texts += [v for v in out.get("data", {}).values() if isinstance(v, str)]
                     texts.append(out.get("text", ""))
         elif path.suffix == ".html":
-            texts.append(" ".join(htmltext.parse(path).text))
+            texts.append("".join(htmltext.parse(path).text))
         corpus.append((str(path.relative_to(root)), htmltext.normalise("\n".join(texts))))
     return tuple(corpus)
 
@@ -106,6 +108,34 @@ def _chapters():
     return chapter_ids()
 
 
+@cache
+def _rendered_outside_solutions() -> str:
+    """The instructor site's text, every page, with the solutions cut out."""
+    root = require_site("instructor")
+    texts = []
+    for path in sorted(root.rglob("*.html")):
+        if "_static" in path.parts:
+            continue
+        page = htmltext.parse(path)
+        text = htmltext.normalise("".join(page.text))
+        for solution in page.solutions:
+            text = text.replace(htmltext.normalise("".join(solution)), " ")
+        texts.append(text)
+    return "\n".join(texts)
+
+
+def _source_outside_solutions(source_notebooks) -> str:
+    """Every source page of the book (chapters, markdown pages) minus the solutions."""
+    texts = [p.read_text() for p in (ROOT / "book").rglob("*.md")]
+    for nb in source_notebooks.values():
+        text = "\n".join(c.source for c in nb.cells)
+        for lines in _solutions(nb):
+            for line in lines:
+                text = text.replace(line, "", 1)
+        texts.append(text)
+    return "\n".join(texts)
+
+
 @pytest.fixture(scope="module")
 def instructor_pages():
     root = require_site("instructor")
@@ -119,13 +149,9 @@ def test_every_solution_is_found_by_this_test(chapter, source_notebooks, instruc
 
 def test_solution_source_lines_are_absent(chapter, source_notebooks):
     root = require_site("instructor")
-    nb = source_notebooks[chapter]
-    solutions = _solutions(nb)
+    solutions = _solutions(source_notebooks[chapter])
     assert solutions, f"{chapter} has no solutions"
-    outside = "\n".join(c.source for c in nb.cells)
-    for lines in solutions:
-        for line in lines:
-            outside = outside.replace(line, "", 1)
+    outside = _source_outside_solutions(source_notebooks)
     instructor_source = nbformat.read(root / "_sources" / f"{chapter}.ipynb", 4)
     instructor_text = "\n".join(c.source for c in instructor_source.cells)
     for number, lines in enumerate(solutions, 1):
@@ -137,12 +163,9 @@ def test_solution_source_lines_are_absent(chapter, source_notebooks):
 
 
 def test_rendered_solution_text_is_absent(chapter, instructor_pages):
-    page = instructor_pages[chapter]
-    outside = htmltext.normalise(" ".join(page.text))
-    for solution in page.solutions:
-        outside = outside.replace(htmltext.normalise(" ".join(solution)), " ")
+    outside = _rendered_outside_solutions()
     checked = 0
-    for number, solution in enumerate(page.solutions, 1):
+    for number, solution in enumerate(instructor_pages[chapter].solutions, 1):
         lines = {htmltext.normalise(s) for s in "".join(solution).splitlines()}
         for line in sorted(ln for ln in lines if len(ln) >= MIN_LINE and ln not in outside):
             checked += 1
@@ -161,18 +184,8 @@ def test_search_index_has_no_solution_words(chapter, instructor_pages):
 
     require_site("student")
     stem = SearchEnglish({}).stem
-    root = require_site("instructor")
-    everything_else = []
-    for path in root.rglob("*.html"):
-        if "_static" in path.parts:
-            continue
-        page = htmltext.parse(path)
-        text = htmltext.normalise(" ".join(page.text))
-        for solution in page.solutions:
-            text = text.replace(htmltext.normalise(" ".join(solution)), " ")
-        everything_else.append(text.lower())
-    other_stems = {stem(w) for w in re.findall(r"[a-z]+", " ".join(everything_else))}
-    solution_text = " ".join(" ".join(s) for s in instructor_pages[chapter].solutions).lower()
+    other_stems = {stem(w) for w in re.findall(r"[a-z]+", _rendered_outside_solutions().lower())}
+    solution_text = " ".join("".join(s) for s in instructor_pages[chapter].solutions).lower()
     solution_stems = {stem(w) for w in re.findall(r"\b[a-z]{5,}\b", solution_text)}
     instructor_terms, student_terms = _index_terms("instructor"), _index_terms("student")
     only_in_solutions = (solution_stems - other_stems) & instructor_terms
