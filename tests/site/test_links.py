@@ -75,3 +75,13 @@ def test_a_broken_link_is_reported(tmp_path):
         "<a> b.html#gone: no id 'gone' on b.html",
         "<a> c.html: no such file",
     ]
+
+
+@pytest.mark.parametrize("site", list(SITES))
+def test_colab_setup_cell_is_hidden_on_the_site(site, chapter):
+    from tools.colab_cell import source
+
+    root = require_site(site)
+    text = htmltext.normalise("".join(_parsed(root / f"{chapter}.html").text))
+    first_line = source().splitlines()[0].lstrip("# ")
+    assert "importlib.util.find_spec" not in text and first_line not in text
