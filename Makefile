@@ -1,6 +1,10 @@
 # Borrowing Strength: set-up, book and tests.
-#   make book   build the course website into _build/html
-#   make test   lint, unit tests, execute every chapter, build the book with warnings as errors
+#   make book     build the course website into _build/html (chapters executed and measured once)
+#   make student  build the student edition, without solutions, into _build/student
+#   make bench    execute every chapter afresh in its own kernel; time and memory to _build/bench.json
+#   make test     lint, unit tests, every chapter executed, strict book build, student edition,
+#                 and the built site tested in a real browser (screenshots in _build/screens)
+#   make colab-cell  insert or update the hidden Colab set-up cell of every chapter
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
 
@@ -13,11 +17,19 @@ PYTHON    ?= $(shell for p in python3.13 python3.12 python3; do \
                && { command -v $$p; break; }; done)
 CHAPTERS  := $(sort $(wildcard book/[0-9]*.ipynb))
 JB_FLAGS  := -W -n --keep-going
+# One measurement per chapter; a chapter is executed again only when it, the
+# helpers package or the environment changed.
+BENCH_PARTS := $(patsubst book/%.ipynb,_build/bench/%.json,$(CHAPTERS))
+HELPERS_SRC := $(shell find helpers -type f -not -path '*/__pycache__/*')
+# MathJax, installed from npm (exact version in tools/mathjax/package-lock.json)
+# and served by the site itself: see html_extra_path in _config.yml.
+MATHJAX_NPM := tools/mathjax
+MATHJAX     := _build/extra/_static/mathjax/tex-mml-chtml.js
 
-.PHONY: book test lint unit notebooks build-strict lock clean help
+.PHONY: book student bench test lint unit notebooks build-strict check-site colab-cell lock clean help
 
 help:
-	@sed -n '2,4p' Makefile
+	@sed -n '2,8p' Makefile
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (3.13 recommended): install it, e.g. 'pyenv install 3.13', and run make again." >&2; exit 1; }
@@ -27,23 +39,55 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-book: $(STAMP)
+$(MATHJAX): $(MATHJAX_NPM)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to install MathJax, e.g. apt-get install -y nodejs npm" >&2; exit 1; }
+	npm ci --prefix $(MATHJAX_NPM) --no-audit --no-fund --loglevel=error
+	rm -rf $(@D) && mkdir -p $(@D)
+	cd $(MATHJAX_NPM)/node_modules/mathjax/es5 && cp -r tex-mml-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(@D)/
+
+# Execute one chapter in a fresh kernel: measures it and fills the book's
+# execution cache, so the book build does not execute it again.
+_build/bench/%.json: book/%.ipynb tools/bench.py $(HELPERS_SRC) $(STAMP)
+	$(BIN)/python tools/bench.py run $< --out $@
+
+_build/bench.json: $(BENCH_PARTS) _toc.yml
+	$(BIN)/python tools/bench.py table
+
+bench: $(STAMP)
+	rm -rf _build/bench
+	$(MAKE) --no-print-directory _build/bench.json
+
+book: $(STAMP) $(MATHJAX) _build/bench.json
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
+# The student edition is built from the instructor build's executed notebooks,
+# with every solution cut out; nothing is executed again.
+student: book
+	$(BIN)/python tools/student.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check helpers tests book
-	$(BIN)/ruff format --check helpers tests book
+	$(BIN)/ruff check helpers tests book tools
+	$(BIN)/ruff format --check helpers tests book tools
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/site
 
+# Executes every chapter under pytest (nbmake). Not part of `make test`, where
+# the bench executes each chapter once and the book build reuses its outputs.
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 $(CHAPTERS)
 
 build-strict: book
 
-test: lint unit notebooks build-strict
+# Tests of the built sites: real browser, links, student edition, runtime budget.
+check-site: book student
+	$(BIN)/python -m pytest tests/site
+
+test: lint unit book student check-site
+
+colab-cell: $(STAMP)
+	$(BIN)/python tools/colab_cell.py
 
 # Re-resolve every dependency from pyproject.toml and write the lock file.
 lock:

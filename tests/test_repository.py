@@ -151,7 +151,22 @@ def test_ci_runs_the_readme_test_command():
     assert re.search(r"^make test\s*$", (ROOT / ".ci" / "run").read_text(), re.M)
 
 
-def test_repository_url_is_set_in_one_place():
+def test_ci_installs_chromium_and_forbids_skipping_the_browser_tests():
+    run = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install" in run and "chromium" in run
+    assert re.search(r"^export REQUIRE_BROWSER=1\s*$", run, re.M)
+    assert run.index("REQUIRE_BROWSER=1") < run.index("make test")
+
+
+def test_repository_url_has_one_source():
+    """_config.yml is the single source of the repository URL.
+
+    The only other files allowed to hold it are chapters, and only inside their
+    Colab set-up cell, which must be exactly what tools/colab_cell.py writes
+    from _config.yml (so editing _config.yml and not the chapters fails here).
+    """
+    from tools import colab_cell
+
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     tracked = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
@@ -159,4 +174,16 @@ def test_repository_url_is_set_in_one_place():
     holders = [
         f for f in tracked if (ROOT / f).is_file() and url in (ROOT / f).read_text(errors="ignore")
     ]
-    assert holders == ["_config.yml"], holders
+    chapters = {f"book/{nb.name}" for nb in NOTEBOOKS}
+    assert "_config.yml" in holders
+    for holder in set(holders) - {"_config.yml"}:
+        assert holder in chapters, f"{holder} repeats the repository URL of _config.yml"
+        cells = json.loads((ROOT / holder).read_text())["cells"]
+        setup = [c for c in cells if "colab-setup" in c.get("metadata", {}).get("tags", [])]
+        assert len(setup) == 1 and "".join(setup[0]["source"]) == colab_cell.source(), (
+            f"{holder}: Colab set-up cell is stale: run make colab-cell"
+        )
+        rest = [c for c in cells if c is not setup[0]]
+        assert not any(url in "".join(c["source"]) for c in rest), (
+            f"{holder} repeats the repository URL outside its set-up cell"
+        )

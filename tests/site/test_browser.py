@@ -1,0 +1,325 @@
+"""Both websites opened page by page in a real browser, offline.
+
+Every page of the instructor site (``make book``) and of the student edition
+(``make student``) is served from 127.0.0.1 and opened in headless Chromium.
+Any request for another host is blocked and recorded, so a page that needs the
+network (a CDN MathJax, a remote font or script) fails here. A full-page
+screenshot of every page is saved under ``_build/screens/<site>/``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlparse
+
+import htmltext
+import nbformat
+import pytest
+from conftest import SCREENS, SITES, chapter_ids, require_site
+
+from tools.book import ROOT, repository
+
+STUDENT_NOTEBOOKS = SITES["student"] / "notebooks"
+
+# Errors raised by third-party theme code, not by the course, each with why it
+# is tolerated. Anything else a page raises or logs as an error fails the test.
+THIRD_PARTY_ERRORS = {
+    # sphinx-thebe 0.3.x injects its inline configuration script twice under
+    # jupyter-book 1; the second `const` declaration throws. Thebe is not used.
+    "Identifier 'THEBE_JS_URL' has already been declared",
+    # pydata-sphinx-theme logs this on a first visit, before a light/dark mode
+    # has been stored in localStorage; it then falls back to "auto".
+    "Got invalid theme mode",
+}
+PAGE_TIMEOUT_MS = 30_000
+_REFRESH = re.compile(r'<meta http-equiv="refresh" content="\d+;\s*url=([^"]+)"', re.I)
+
+
+@dataclass
+class Visit:
+    """What happened while one page was open."""
+
+    url: str
+    errors: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    math: dict = field(default_factory=dict)
+    links: dict = field(default_factory=dict)
+    screenshot: str = ""
+
+
+def _third_party(message: str) -> bool:
+    return any(known in message for known in THIRD_PARTY_ERRORS)
+
+
+_REPORT_JS = """async () => {
+  await Promise.all([...document.images].map(img => img.complete ? null :
+      new Promise(done => {
+        img.addEventListener('load', done);
+        img.addEventListener('error', done);
+      })));
+  const math = [...document.querySelectorAll('.math')];
+  return {
+    images: [...document.images].map(img => ({src: img.currentSrc || img.src,
+        width: img.naturalWidth, alt: img.getAttribute('alt')})),
+    math: {blocks: math.length,
+           typeset: math.filter(el => el.querySelector('mjx-container')).length,
+           errors: document.querySelectorAll('mjx-merror').length,
+           mathjax: !!window.MathJax},
+    links: {
+      binder: [...document.querySelectorAll('a[href*="mybinder.org"]')].map(a => a.href),
+      colab: [...document.querySelectorAll('a[href*="colab.research.google.com"]')]
+          .map(a => a.href),
+      download: [...document.querySelectorAll('a.btn-download-source-button')].map(a => a.href),
+    },
+  };
+}"""
+
+
+@pytest.fixture(scope="session")
+def visits(browser, servers):
+    """Open each page at most once per session and remember what happened."""
+    seen: dict[tuple[str, str], Visit] = {}
+
+    def visit(site: str, page: str) -> Visit:
+        if (site, page) in seen:
+            return seen[(site, page)]
+        base = servers[site]
+        result = Visit(url=urljoin(base, page))
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+        def route(r):
+            if r.request.url.startswith(base) or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                result.external.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+        tab = context.new_page()
+        tab.set_default_timeout(PAGE_TIMEOUT_MS)
+        tab.on("pageerror", lambda err: result.errors.append(f"page error: {err}"))
+        tab.on(
+            "console",
+            lambda msg: (
+                result.errors.append(f"console error: {msg.text}") if msg.type == "error" else None
+            ),
+        )
+        tab.on(
+            "response",
+            lambda resp: (
+                result.failed.append(f"{resp.status} {resp.url}")
+                if resp.url.startswith(base) and resp.status >= 400
+                else None
+            ),
+        )
+        tab.on(
+            "requestfailed",
+            lambda req: (
+                result.failed.append(f"{req.failure} {req.url}")
+                if req.url.startswith(base)
+                else None
+            ),
+        )
+        tab.goto(result.url, wait_until="load")
+        redirect = _REFRESH.search((SITES[site] / page).read_text())
+        if redirect:  # index.html forwards to the first page: test where it lands
+            tab.wait_for_url(urljoin(result.url, redirect.group(1)))
+            tab.wait_for_load_state("load")
+        if tab.evaluate("() => !!(window.MathJax && MathJax.startup)"):
+            tab.wait_for_function("() => MathJax.startup.promise !== undefined")
+            tab.evaluate("() => MathJax.startup.promise")
+        tab.wait_for_load_state("networkidle")
+        report = tab.evaluate(_REPORT_JS)
+        result.images, result.math, result.links = report["images"], report["math"], report["links"]
+        shot = SCREENS / site / (page.removesuffix(".html") + ".png")
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(shot), full_page=True)
+        result.screenshot = str(shot)
+        result.errors = [e for e in result.errors if not _third_party(e)]
+        context.close()
+        seen[(site, page)] = result
+        return result
+
+    return visit
+
+
+def _page(page):
+    site, path = page
+    require_site(site)
+    return site, path
+
+
+def test_page_loads_without_errors_or_network(page, visits):
+    site, path = _page(page)
+    visit = visits(site, path)
+    assert not visit.external, f"{path} tried to leave 127.0.0.1: {visit.external}"
+    assert not visit.failed, f"{path}: failed requests {visit.failed}"
+    assert not visit.errors, f"{path}: {visit.errors}"
+
+
+def test_every_image_loads(page, visits):
+    site, path = _page(page)
+    broken = [img["src"] for img in visits(site, path).images if img["width"] == 0]
+    assert not broken, f"{path}: images that did not load: {broken}"
+
+
+def test_math_is_typeset_offline(page, visits):
+    site, path = _page(page)
+    math = visits(site, path).math
+    if math["blocks"]:
+        assert math["mathjax"], f"{path} has math but MathJax did not load"
+    assert math["typeset"] == math["blocks"], f"{path}: {math}"
+    assert math["errors"] == 0, f"{path}: MathJax reported {math['errors']} TeX errors"
+
+
+def test_screenshot_is_saved(page, visits):
+    site, path = _page(page)
+    shot = visits(site, path).screenshot
+    with open(shot, "rb") as fh:
+        assert fh.read(8) == b"\x89PNG\r\n\x1a\n", f"{shot} is not a PNG"
+
+
+def test_math_really_renders_on_a_chapter(visits):
+    """Guard against a vacuous math check: the chapters do contain math."""
+    require_site("instructor")
+    blocks = sum(visits("instructor", f"{c}.html").math["blocks"] for c in chapter_ids())
+    assert blocks > 0, "no chapter has math: the math check would test nothing"
+
+
+# --- chapter pages ---------------------------------------------------------------
+
+
+def test_chapter_has_binder_colab_and_download_links(chapter, visits, servers, browser):
+    require_site("instructor")
+    url, branch = repository()
+    owner_repo = urlparse(url).path.strip("/")
+    notebook = f"{chapter}.ipynb"
+    links = visits("instructor", f"{chapter}.html").links
+    assert links["binder"] == [
+        f"https://mybinder.org/v2/gh/{owner_repo}/{branch}?urlpath=lab/tree/{notebook}"
+    ]
+    assert links["colab"] == [
+        f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{notebook}"
+    ]
+    assert links["download"] == [urljoin(servers["instructor"], f"_sources/{notebook}")]
+    _assert_download_is(browser, links["download"][0], nbformat.read(ROOT / notebook, 4))
+
+
+def _assert_download_is(browser, url, expected):
+    context = browser.new_context()
+    try:
+        response = context.request.get(url)
+        assert response.ok, f"{url}: {response.status}"
+        got = nbformat.reads(response.text(), as_version=4)
+    finally:
+        context.close()
+    assert [c.source for c in got.cells] == [c.source for c in expected.cells], (
+        f"{url} is not the chapter's notebook"
+    )
+
+
+def _count_directive(nb, name: str) -> int:
+    pattern = re.compile(rf"^ {{0,3}}(`{{3,}}|~{{3,}}|:{{3,}})\{{{name}\}}", re.M)
+    return sum(len(pattern.findall(c.source)) for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_exercises_render_and_solutions_are_collapsed(chapter, servers, browser, source_notebooks):
+    require_site("instructor")
+    nb = source_notebooks[chapter]
+    n_exercises = _count_directive(nb, "exercise")
+    n_solutions = _count_directive(nb, "solution") + _count_directive(nb, "solution-start")
+    context = browser.new_context()
+    context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    tab = context.new_page()
+    try:
+        tab.goto(urljoin(servers["instructor"], f"{chapter}.html"), wait_until="load")
+        exercises = tab.locator("div.exercise")
+        assert exercises.count() == n_exercises >= 4
+        for i in range(n_exercises):
+            assert exercises.nth(i).is_visible()
+        solutions = tab.locator("div.solution")
+        assert solutions.count() == n_solutions >= 1
+        for i in range(n_solutions):
+            solution = solutions.nth(i)
+            title = solution.locator(":scope > .admonition-title")
+            body = solution.locator(":scope > :not(.admonition-title):not(button)")
+            assert title.is_visible(), f"solution {i + 1} has no visible title"
+            assert body.count() > 0
+            assert not any(body.nth(j).is_visible() for j in range(body.count())), (
+                f"solution {i + 1} of {chapter} is open: solutions must start collapsed"
+            )
+            title.click()  # a reader can still open it
+            body.first.wait_for(state="visible")
+    finally:
+        context.close()
+
+
+def _distinctive_word(chapter: str) -> str:
+    """The most frequent word of the chapter's prose that no other page contains."""
+    root = require_site("instructor")
+    texts = {
+        path.relative_to(root).with_suffix("").as_posix(): htmltext.parse(path)
+        for path in root.rglob("*.html")
+        if "_static" not in path.parts
+    }
+    words = re.findall(r"\b[a-z]{6,}\b", " ".join(texts[chapter].prose).lower())
+    elsewhere = " ".join(" ".join(p.text) for doc, p in texts.items() if doc != chapter)
+    others = set(re.findall(r"\b[a-z]{6,}\b", elsewhere.lower()))
+    unique = [w for w in words if w not in others]
+    assert unique, f"{chapter} has no word of its own to search for"
+    return max(sorted(set(unique)), key=unique.count)
+
+
+@pytest.mark.parametrize("site", ["instructor", "student"])
+def test_search_finds_the_chapter(site, chapter, servers, browser):
+    require_site(site)
+    word = _distinctive_word(chapter)
+    context = browser.new_context()
+    context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    tab = context.new_page()
+    try:
+        tab.goto(urljoin(servers[site], f"search.html?q={word}"), wait_until="load")
+        summary = tab.locator("#search-results .search-summary")
+        summary.wait_for(timeout=PAGE_TIMEOUT_MS)
+        tab.wait_for_function(
+            "() => /found/i.test(document.querySelector('#search-results .search-summary')"
+            ".textContent)",
+            timeout=PAGE_TIMEOUT_MS,
+        )
+        hits = tab.locator("#search-results ul.search li a").evaluate_all(
+            "els => els.map(a => new URL(a.href).pathname)"
+        )
+    finally:
+        context.close()
+    assert f"/{chapter}.html" in hits, f"searching {word!r} on the {site} site found {hits}"
+
+
+# --- student edition -------------------------------------------------------------
+
+
+def test_student_chapter_has_exercises_and_no_solutions(chapter, servers, browser):
+    require_site("student")
+    nb = nbformat.read(ROOT / f"{chapter}.ipynb", 4)
+    context = browser.new_context()
+    context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    tab = context.new_page()
+    try:
+        tab.goto(urljoin(servers["student"], f"{chapter}.html"), wait_until="load")
+        exercises = tab.locator("div.exercise")
+        assert exercises.count() == _count_directive(nb, "exercise")
+        assert all(exercises.nth(i).is_visible() for i in range(exercises.count()))
+        assert tab.locator("div.solution, .solution").count() == 0
+        assert tab.locator('a[href*="mybinder.org"], a[href*="colab.research"]').count() == 0, (
+            "launch buttons would open the repository's notebooks, solutions included"
+        )
+        download = tab.locator("a.btn-download-source-button").evaluate_all(
+            "els => els.map(a => a.href)"
+        )
+    finally:
+        context.close()
+    assert download == [urljoin(servers["student"], f"_sources/{chapter}.ipynb")]
+    clean = nbformat.read(STUDENT_NOTEBOOKS / f"{chapter.split('/')[-1]}.ipynb", 4)
+    _assert_download_is(browser, download[0], clean)

@@ -1,0 +1,118 @@
+"""Insert or update the hidden Colab set-up cell of every chapter.
+
+Usage: ``python tools/colab_cell.py`` (``make colab-cell``) rewrites the chapters
+in place; ``--check`` only reports chapters whose cell is missing or stale.
+
+A chapter opened in Colab runs in a bare Python without the course package.
+Its first code cell therefore installs the package (from the repository
+named in ``_config.yml``) with the locked versions of its dependencies when
+``helpers`` cannot be imported, and does nothing anywhere else: locally, on
+Binder (postBuild installs the package) and in the book build. The cell is
+tagged ``remove-cell``, so the website does not show it.
+
+The repository URL is written into the cell from ``_config.yml``;
+``tests/test_colab_cell.py`` fails when a chapter's cell differs from what
+this script writes, so ``_config.yml`` stays the single source.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tools.book import ROOT, chapters, repository
+
+#: Tags of the set-up cell: hidden on the website, and recognisable here.
+TAGS = ["remove-cell", "colab-setup"]
+
+_TEMPLATE = """\
+# Set-up for Colab, hidden on the website. Where the course package `helpers` is
+# missing, install it from the course repository with the locked versions of its
+# dependencies; where it is installed (locally, Binder, the book build) do nothing.
+# Written by `make colab-cell` from _config.yml: do not edit by hand.
+import importlib.util
+import subprocess
+import sys
+
+REPOSITORY, BRANCH = "{url}", "{branch}"
+if importlib.util.find_spec("helpers") is None:
+    raw = REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/")
+    lock = f"{{raw}}/{{BRANCH}}/requirements.lock"
+    package = f"borrowing-strength[notebook] @ git+{{REPOSITORY}}@{{BRANCH}}"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--constraint", lock, package]
+    subprocess.run(pip, check=True)
+    loaded = sorted({{"numpy", "scipy", "pandas", "matplotlib"}} & set(sys.modules))
+    if loaded:
+        print(f"{{loaded}} were imported before the install: restart the session, run again")
+"""
+
+
+def source(root: Path = ROOT) -> str:
+    """Return the text of the set-up cell for the repository in ``_config.yml``."""
+    url, branch = repository(root)
+    if not url.startswith("https://github.com/"):
+        raise ValueError(f"repository.url must be a GitHub URL for Colab, got {url!r}")
+    return _TEMPLATE.format(url=url, branch=branch).rstrip("\n")
+
+
+def _first_code(nb) -> int | None:
+    return next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
+
+
+def problems(nb, root: Path = ROOT) -> list[str]:
+    """Return what is wrong with the set-up cell of ``nb`` (empty when it is right)."""
+    index = _first_code(nb)
+    if index is None:
+        return ["no code cell"]
+    cell = nb.cells[index]
+    found = []
+    if not set(TAGS) <= set(cell.metadata.get("tags", [])):
+        found.append(f"the first code cell is not tagged {TAGS}")
+    if cell.source != source(root):
+        found.append("the first code cell is not the current set-up cell")
+    return found
+
+
+def apply(nb, root: Path = ROOT) -> bool:
+    """Insert or update the set-up cell of ``nb`` in place; return whether it changed."""
+    if not problems(nb, root):
+        return False
+    tagged = [c for c in nb.cells if "colab-setup" in c.metadata.get("tags", [])]
+    first = _first_code(nb)
+    if tagged and first is not None and nb.cells[first] is tagged[0]:
+        cell = tagged.pop(0)  # update in place, keeping the cell's id
+    else:
+        cell = nbformat.v4.new_code_cell()
+    nb.cells = [c for c in nb.cells if not any(c is t for t in tagged)]
+    cell.source = source(root)
+    cell.metadata["tags"] = [*TAGS, *(t for t in cell.metadata.get("tags", []) if t not in TAGS)]
+    if not any(c is cell for c in nb.cells):
+        first = _first_code(nb)
+        nb.cells.insert(len(nb.cells) if first is None else first, cell)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Update (or with ``--check`` verify) the set-up cell of every chapter."""
+    check = "--check" in (argv if argv is not None else sys.argv[1:])
+    stale = []
+    for path in chapters():
+        nb = nbformat.read(path, as_version=4)
+        if check:
+            if problems(nb):
+                stale.append(path.name)
+        elif apply(nb):
+            nbformat.write(nb, path)
+            print(f"{path.relative_to(ROOT)}: set-up cell written")
+    if stale:
+        print(f"stale Colab set-up cell in {', '.join(stale)}: run make colab-cell")
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""Build the student edition: the same course with every solution cut out.
+
+Usage: ``python tools/student.py`` after ``make book`` (``make student`` does both).
+
+Solutions come in two forms (CONTRIBUTING.md): a ``{solution}`` directive in a
+markdown cell, and the gated form, a ``{solution-start}`` directive, code and
+markdown cells, then ``{solution-end}``. :func:`strip_solutions` removes both
+from a notebook: the directive blocks, every cell between the gates, and any
+cell left empty. Nothing is hidden; the text is gone.
+
+The edition is built without executing anything again. Each chapter's
+outputs come from the instructor build's execution cache, which must hold the
+chapter's current code (else this script stops: run ``make book``). The
+executed chapters, stripped, and a copy of every other page go into a
+temporary book (``_build/student-src``) whose configuration turns execution
+off and drops the Binder, Colab and repository buttons (they would open the
+repository's notebooks, solutions included). The result:
+
+- ``_build/student/``: the website;
+- ``_build/student/notebooks/NN_name.ipynb``: each chapter stripped, without
+  outputs, as committed; the site's download button offers the same files.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tools.book import BUILD, ROOT, chapters, config
+
+SOURCE_TREE = BUILD / "student-src"
+OUTPUT = BUILD / "student"
+
+# The opening line of a MyST fence: up to 3 spaces, 3+ backticks, tildes or
+# colons, then the rest of the line (info string or directive).
+_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,}|:{3,})(.*)$")
+_SOLUTION = re.compile(r"^\{(solution|solution-start|solution-end)\}")
+
+
+class SolutionSyntaxError(ValueError):
+    """A notebook's solutions are not well formed (unclosed or unbalanced)."""
+
+
+def _closing(lines: list[str], start: int, fence: str) -> int:
+    """Return the index of the line closing the fence opened at ``start``."""
+    char, width = fence[0], len(fence)
+    pattern = re.compile(rf"^ {{0,3}}{re.escape(char)}{{{width},}}\s*$")
+    for i in range(start + 1, len(lines)):
+        if pattern.match(lines[i]):
+            return i
+    raise SolutionSyntaxError(f"fence opened on line {start + 1} is never closed")
+
+
+def _strip_markdown(text: str, gated: bool) -> tuple[str, bool, int]:
+    """Cut solutions out of one markdown cell.
+
+    Returns the remaining text, whether a gated solution is still open at the
+    end of the cell, and the number of solutions that started in it.
+    """
+    lines = text.splitlines(keepends=True)
+    kept: list[str] = []
+    count = 0
+    i = 0
+    while i < len(lines):
+        fence = _FENCE.match(lines[i].rstrip("\n"))
+        if not fence:
+            if not gated:
+                kept.append(lines[i])
+            i += 1
+            continue
+        end = _closing(lines, i, fence.group(2))
+        directive = _SOLUTION.match(fence.group(3).strip())
+        name = directive.group(1) if directive else None
+        if name == "solution":
+            if gated:
+                raise SolutionSyntaxError("a {solution} inside a gated solution")
+            count += 1
+        elif name == "solution-start":
+            if gated:
+                raise SolutionSyntaxError("{solution-start} inside a gated solution")
+            gated = True
+            count += 1
+        elif name == "solution-end":
+            if not gated:
+                raise SolutionSyntaxError("{solution-end} without {solution-start}")
+            gated = False
+        elif not gated:
+            kept.extend(lines[i : end + 1])
+        i = end + 1
+    return "".join(kept), gated, count
+
+
+def strip_solutions(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
+    """Return a copy of ``nb`` without solutions, and how many were removed.
+
+    Raises
+    ------
+    SolutionSyntaxError
+        If a fence is never closed, gates are unbalanced, or solution text
+        would survive the cut.
+    """
+    out = copy.deepcopy(nb)
+    out.cells = []
+    gated = False
+    removed = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            if not gated:
+                out.cells.append(copy.deepcopy(cell))
+            continue
+        try:
+            text, gated, count = _strip_markdown(cell.source, gated)
+        except SolutionSyntaxError as err:
+            raise SolutionSyntaxError(f"cell {index}: {err}") from None
+        removed += count
+        if text.strip():
+            new = copy.deepcopy(cell)
+            new.source = text.strip("\n")
+            out.cells.append(new)
+    if gated:
+        raise SolutionSyntaxError("{solution-start} without {solution-end}")
+    for cell in out.cells:
+        if re.search(r"\{solution(-start|-end)?\}", cell.source):
+            raise SolutionSyntaxError("solution text survived the cut")
+    return out, removed
+
+
+def _executed(notebook: Path) -> nbformat.NotebookNode:
+    """Return ``notebook`` with the outputs the instructor build used.
+
+    They come from the book's execution cache, which matches a notebook on its
+    code cells; no match means the book was not built from this version.
+    """
+    from jupyter_cache import get_cache
+
+    execute = config().get("execute", {})
+    if execute.get("execute_notebooks") != "cache":
+        sys.exit("the student edition reuses the execution cache: set execute_notebooks: cache")
+    cache = get_cache(str(ROOT / execute.get("cache", "_build/.jupyter_cache")))
+    try:
+        _, executed = cache.merge_match_into_notebook(nbformat.read(notebook, as_version=4))
+    except KeyError:
+        sys.exit(f"{notebook.relative_to(ROOT)} has not been executed yet: run make book first")
+    return executed
+
+
+def _student_config() -> dict:
+    cfg = config()
+    cfg["title"] = f"{cfg['title']} (student edition)"
+    cfg.setdefault("execute", {})["execute_notebooks"] = "off"
+    cfg["launch_buttons"] = {"binderhub_url": "", "colab_url": "", "jupyterhub_url": ""}
+    html = cfg.setdefault("html", {})
+    html.update(use_repository_button=False, use_issues_button=False, use_edit_page_button=False)
+    sphinx_cfg = cfg.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_cfg["html_extra_path"] = [
+        str((ROOT / p).resolve()) for p in sphinx_cfg.get("html_extra_path", [])
+    ]
+    return cfg
+
+
+def build() -> None:
+    """Write the stripped notebooks and build the student website."""
+    # Start from nothing: Sphinx reloads an existing search index and keeps the
+    # words of earlier builds in it, so a stale build could carry old text.
+    for folder in (SOURCE_TREE, OUTPUT, BUILD / "student-build"):
+        shutil.rmtree(folder, ignore_errors=True)
+    notebooks_dir = OUTPUT / "notebooks"
+    notebooks_dir.mkdir(parents=True)
+    (SOURCE_TREE / "_build").mkdir(parents=True)
+
+    chapter_paths = chapters()
+    chapter_set = set(chapter_paths)
+    shutil.copytree(
+        ROOT / "book",
+        SOURCE_TREE / "book",
+        ignore=lambda folder, names: [
+            n
+            for n in names
+            if (Path(folder) / n) in chapter_set or n in {".ipynb_checkpoints", "__pycache__"}
+        ],
+    )
+    shutil.copy2(ROOT / "_toc.yml", SOURCE_TREE / "_toc.yml")
+    for generated in ("bench.md",):  # files the pages include from _build/
+        if (BUILD / generated).is_file():
+            shutil.copy2(BUILD / generated, SOURCE_TREE / "_build" / generated)
+    (SOURCE_TREE / "_config.yml").write_text(
+        "# Generated by tools/student.py from _config.yml; do not edit.\n"
+        + yaml.safe_dump(_student_config(), sort_keys=False)
+    )
+
+    clean = {}
+    for notebook in chapter_paths:
+        rel = notebook.relative_to(ROOT)
+        source, removed = strip_solutions(nbformat.read(notebook, as_version=4))
+        executed, removed_executed = strip_solutions(_executed(notebook))
+        if removed != removed_executed:
+            sys.exit(f"{rel}: the executed copy has different solutions; run make book")
+        nbformat.write(executed, SOURCE_TREE / rel)
+        clean[rel] = source
+        nbformat.write(source, notebooks_dir / notebook.name)
+        print(f"{rel}: {removed} solutions removed")
+
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "jupyter-book"),
+            "build",
+            str(SOURCE_TREE),
+            "--path-output",
+            str(BUILD / "student-build"),
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
+        check=True,
+    )
+    shutil.copytree(BUILD / "student-build" / "_build" / "html", OUTPUT, dirs_exist_ok=True)
+    for rel, nb in clean.items():  # the download button offers the clean notebook
+        nbformat.write(nb, OUTPUT / "_sources" / rel)
+    size = sum(f.stat().st_size for f in OUTPUT.rglob("*") if f.is_file())
+    print(f"Student edition: {OUTPUT.relative_to(ROOT)} ({size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    build()
