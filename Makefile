@@ -73,8 +73,8 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/site
 
-# Executes every chapter under pytest (nbmake). Not part of `make test`, where
-# the bench executes each chapter once and the book build reuses its outputs.
+# Executes every chapter as a test under pytest (nbmake), in a fresh kernel
+# each, independently of the book's execution cache.
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 $(CHAPTERS)
 
@@ -84,7 +84,7 @@ build-strict: book
 check-site: book student
 	$(BIN)/python -m pytest tests/site
 
-test: lint unit book student check-site
+test: lint unit notebooks book student check-site
 
 colab-cell: $(STAMP)
 	$(BIN)/python tools/colab_cell.py
