@@ -510,12 +510,12 @@ def log_odds_ratio(n_control, y_control, n_treat, y_treat, *, correction=0.5) ->
     :math:`c = y^C_k` and :math:`d = n^C_k - y^C_k` control units. Then
 
     .. math::
-        \hat\theta_k = \log\frac{a\,d}{b\,c}
+        \hat d_k = \log\frac{a\,d}{b\,c}
         = \operatorname{logit}\frac{a}{n^T_k} - \operatorname{logit}\frac{c}{n^C_k},
         \qquad
         s_k = \sqrt{\frac{1}{a} + \frac{1}{b} + \frac{1}{c} + \frac{1}{d}}
 
-    (Woolf 1955), the delta-method standard error of :math:`\hat\theta_k`.
+    (Woolf 1955), the delta-method standard error of :math:`\hat d_k`.
     Both are infinite (or undefined) when a cell is empty, so a group with a zero cell gets
     the Haldane-Anscombe correction: ``correction`` (default 1/2) is added to
     *all four* of its cells before either formula is applied; groups without
@@ -535,7 +535,7 @@ def log_odds_ratio(n_control, y_control, n_treat, y_treat, *, correction=0.5) ->
     Returns
     -------
     LogOddsRatioResult
-        ``log_or`` (:math:`\hat\theta_k`), ``se`` (:math:`s_k`) and
+        ``log_or`` (:math:`\hat d_k`), ``se`` (:math:`s_k`) and
         ``corrected`` (which groups had a zero cell).
 
     Raises
