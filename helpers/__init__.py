@@ -3,6 +3,9 @@
 One module per concept:
 
 - :mod:`helpers.data` -- the course's small data sets.
+- :mod:`helpers.borrowing` -- how much a new group borrows: shrinkage weights,
+  power priors, the predictive of a new group, prior-data conflict checks and
+  the planning prior handed to the next experiment.
 - :mod:`helpers.classical` -- classical (frequentist) reference computations.
 - :mod:`helpers.exact` -- the exact posterior of the normal hierarchical model
   (eight schools): its factorisation, a grid sampler and exact quantiles, also
