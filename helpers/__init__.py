@@ -11,7 +11,8 @@ One module per concept:
   (eight schools): its factorisation, a grid sampler and exact quantiles, also
   for many data sets at once.
 - :mod:`helpers.diagnostics` -- MCMC convergence checks.
-- :mod:`helpers.models` -- PyMC models shared by the chapters.
+- :mod:`helpers.models` -- PyMC models shared by the chapters: normal and binomial
+  hierarchical models.
 - :mod:`helpers.plots` -- forest and shrinkage plots (drawing only, no statistics).
 - :mod:`helpers.simulate` -- simulators of the experiments the chapters analyse.
 - :mod:`helpers.style` -- the one plotting/interval-style entry point.

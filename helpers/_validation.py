@@ -55,6 +55,53 @@ def as_positive_vector(x, name: str, *, min_length: int = 1) -> np.ndarray:
     return arr
 
 
+def whole_numbers(x, name: str, *, minimum: int = 0, min_length: int = 1) -> np.ndarray:
+    """Return ``x`` as a 1-D int array of whole numbers, each at least ``minimum``.
+
+    Floats that are whole (``200.0``) are accepted; booleans, strings, NaN and
+    fractions are refused, with a message naming ``name``.
+    """
+    if isinstance(x, str | bytes) or x is None:
+        raise TypeError(f"{name} must be a sequence of whole numbers, got {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{name} must hold whole numbers, got dtype {arr.dtype}")
+    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+        raise ValueError(f"{name} must hold whole numbers, got {arr.tolist()}")
+    if arr.size < min_length:
+        raise ValueError(f"{name} must have at least {min_length} values, got {arr.size}")
+    if np.any(arr < minimum):
+        raise ValueError(f"{name} must be at least {minimum} in every group, got {arr.tolist()}")
+    return arr.astype(int)
+
+
+def two_arm_counts(
+    n_control, y_control, n_treat, y_treat, *, min_length: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Check binomial counts of a two-arm experiment in each of several groups.
+
+    Group :math:`k` has :math:`n_k \ge 1` units in an arm, of whom
+    :math:`0 \le y_k \le n_k` converted. Returns the four int arrays in the
+    order given, or raises naming the offending argument.
+    """
+    n_control = whole_numbers(n_control, "n_control", minimum=1, min_length=min_length)
+    y_control = whole_numbers(y_control, "y_control", minimum=0, min_length=min_length)
+    n_treat = whole_numbers(n_treat, "n_treat", minimum=1, min_length=min_length)
+    y_treat = whole_numbers(y_treat, "y_treat", minimum=0, min_length=min_length)
+    same_length(n_control=n_control, y_control=y_control, n_treat=n_treat, y_treat=y_treat)
+    for y, n, y_name, n_name in (
+        (y_control, n_control, "y_control", "n_control"),
+        (y_treat, n_treat, "y_treat", "n_treat"),
+    ):
+        over = np.flatnonzero(y > n)
+        if over.size:
+            k = int(over[0])
+            raise ValueError(f"{y_name} must not exceed {n_name} (group {k}: {y[k]} > {n[k]})")
+    return n_control, y_control, n_treat, y_treat
+
+
 def same_length(**arrays: np.ndarray) -> None:
     """Raise if the named arrays do not all have the same length."""
     lengths = {name: len(a) for name, a in arrays.items()}

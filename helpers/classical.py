@@ -9,7 +9,8 @@ grouping column: :func:`joint_f_test`, :func:`two_way_anova` and
 :func:`group_effects`. Summary-level (meta-analytic) analyses take one effect
 estimate ``d`` and its standard error ``se`` per group:
 :func:`fixed_effect`, :func:`cochran_q`, :func:`i_squared` and
-:func:`dersimonian_laird`.
+:func:`dersimonian_laird`. :func:`log_odds_ratio` turns two-arm conversion
+counts into such ``(d, se)`` pairs on the log-odds scale.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from scipy import stats
 from helpers._validation import (
     as_float_vector,
     as_positive_vector,
+    as_scalar,
     binary_column,
     numeric_column,
     require_columns,
     same_length,
+    two_arm_counts,
 )
 
 __all__ = [
@@ -34,12 +37,14 @@ __all__ = [
     "DerSimonianLairdResult",
     "FTestResult",
     "FixedEffectResult",
+    "LogOddsRatioResult",
     "cochran_q",
     "dersimonian_laird",
     "fixed_effect",
     "group_effects",
     "i_squared",
     "joint_f_test",
+    "log_odds_ratio",
     "two_way_anova",
 ]
 
@@ -483,3 +488,72 @@ def dersimonian_laird(d, se) -> DerSimonianLairdResult:
     return DerSimonianLairdResult(
         mean, se_mean, float(tau2), Q, nu, float(stats.chi2.sf(Q, nu)), _i2(Q, nu)
     )
+
+
+class LogOddsRatioResult(NamedTuple):
+    """Empirical log odds ratios, their Woolf standard errors and the corrected groups.
+
+    Each field is a NumPy array with one entry per group: ``log_or`` and ``se``
+    (floats), ``corrected`` (bool, true where a zero cell was corrected).
+    """
+
+    log_or: np.ndarray
+    se: np.ndarray
+    corrected: np.ndarray
+
+
+def log_odds_ratio(n_control, y_control, n_treat, y_treat, *, correction=0.5) -> LogOddsRatioResult:
+    r"""Empirical log odds ratio of treated against control, and its Woolf standard error.
+
+    Group :math:`k`'s 2x2 table has :math:`a = y^T_k` converted and
+    :math:`b = n^T_k - y^T_k` not converted treated units, and
+    :math:`c = y^C_k` and :math:`d = n^C_k - y^C_k` control units. Then
+
+    .. math::
+        \hat d_k = \log\frac{a\,d}{b\,c}
+        = \operatorname{logit}\frac{a}{n^T_k} - \operatorname{logit}\frac{c}{n^C_k},
+        \qquad
+        s_k = \sqrt{\frac{1}{a} + \frac{1}{b} + \frac{1}{c} + \frac{1}{d}}
+
+    (Woolf 1955), the delta-method standard error of :math:`\hat d_k`.
+    Both are infinite (or undefined) when a cell is empty, so a group with a zero cell gets
+    the Haldane-Anscombe correction: ``correction`` (default 1/2) is added to
+    *all four* of its cells before either formula is applied; groups without
+    a zero cell are left as they are. (statsmodels' ``Table2x2`` with its
+    default ``shift_zeros=True`` instead replaces only the zero cells by 1/2,
+    a different convention that gives a different estimate.)
+
+    Parameters
+    ----------
+    n_control, y_control, n_treat, y_treat : array_like of int, shape (K,)
+        Units and conversions in each arm of each group, :math:`n \ge 1`
+        and :math:`0 \le y \le n` (the argument order of
+        :func:`helpers.models.hierarchical_binomial`).
+    correction : float, default 0.5
+        What is added to every cell of a table with a zero cell (> 0).
+
+    Returns
+    -------
+    LogOddsRatioResult
+        ``log_or`` (:math:`\hat d_k`), ``se`` (:math:`s_k`) and
+        ``corrected`` (which groups had a zero cell).
+
+    Raises
+    ------
+    TypeError
+        If counts are not whole numbers or ``correction`` is not a number.
+    ValueError
+        If a count is negative, a conversion count exceeds its arm size, an
+        arm is empty, the arrays differ in length, or ``correction <= 0``.
+    """
+    n_control, y_control, n_treat, y_treat = two_arm_counts(n_control, y_control, n_treat, y_treat)
+    correction = as_scalar(correction, "correction", low=0.0, low_open=True)
+    cells = np.column_stack([y_treat, n_treat - y_treat, y_control, n_control - y_control]).astype(
+        float
+    )
+    corrected = np.any(cells == 0, axis=1)
+    cells[corrected] += correction
+    a, b, c, d = cells.T
+    log_or = np.log(a) + np.log(d) - np.log(b) - np.log(c)
+    se = np.sqrt(np.sum(1.0 / cells, axis=1))
+    return LogOddsRatioResult(log_or, se, corrected)

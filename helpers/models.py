@@ -9,7 +9,9 @@ Rubin's eight schools and of every meta-analysis in the course,
     \theta_j \mid \mu, \tau \sim \mathcal{N}(\mu, \tau^2),
 
 with known standard errors :math:`\sigma_j` and priors on :math:`\mu` and
-:math:`\tau` chosen by the caller.
+:math:`\tau` chosen by the caller. :func:`hierarchical_binomial` puts the same
+population model on the log odds ratios of two-arm conversion experiments and
+replaces the normal likelihood by the exact binomial one of the counts.
 """
 
 from __future__ import annotations
@@ -19,18 +21,34 @@ from collections.abc import Mapping, Sequence
 
 import pymc as pm
 
-from helpers._validation import as_float_vector, as_positive_vector, same_length
+from helpers._validation import (
+    as_float_vector,
+    as_positive_vector,
+    same_length,
+    two_arm_counts,
+)
 
-__all__ = ["MU_PRIORS", "TAU_PRIORS", "hierarchical_normal"]
+__all__ = [
+    "ALPHA_PRIORS",
+    "MU_PRIORS",
+    "TAU_PRIORS",
+    "hierarchical_binomial",
+    "hierarchical_normal",
+]
 
 #: Distributions accepted for the prior on the population mean ``mu``.
 MU_PRIORS = ("Normal", "StudentT", "Cauchy", "Uniform", "Flat")
 #: Distributions accepted for the prior on the population sd ``tau`` (all on tau >= 0).
 TAU_PRIORS = ("HalfNormal", "HalfCauchy", "HalfStudentT", "Exponential", "Uniform", "HalfFlat")
+#: Distributions accepted for the prior on each group's baseline log-odds ``alpha``.
+ALPHA_PRIORS = MU_PRIORS
 
 
-def _prior(spec, name: str, allowed: Sequence[str]):
-    """Create the PyMC random variable ``name`` from a ``(distribution, params)`` spec."""
+def _prior(spec, name: str, allowed: Sequence[str], dims: str | None = None):
+    """Create the PyMC random variable ``name`` from a ``(distribution, params)`` spec.
+
+    With ``dims``, one independent draw per coordinate of that dimension.
+    """
     if (
         not isinstance(spec, tuple)
         or len(spec) != 2
@@ -56,7 +74,7 @@ def _prior(spec, name: str, allowed: Sequence[str]):
         for key, value in params.items()
     }
     try:
-        return getattr(pm, dist)(name, **params)
+        return getattr(pm, dist)(name, **params, dims=dims)
     except TypeError as err:
         raise TypeError(f"{name}_prior parameters {dict(params)} do not fit {dist}: {err}") from err
 
@@ -106,25 +124,111 @@ def hierarchical_normal(
     y = as_float_vector(y, "y", min_length=2)
     sigma = as_positive_vector(sigma, "sigma", min_length=2)
     same_length(y=y, sigma=sigma)
+    coords = _coords(names, dim, len(y), centered)
+    with pm.Model(coords=coords) as model:
+        theta = _population(mu_prior, tau_prior, dim, centered)
+        pm.Normal("y", mu=theta, sigma=sigma, observed=y, dims=dim)
+    return model
+
+
+def _coords(names, dim, n_groups: int, centered) -> dict:
+    """Check the shared model options; return the coords ``{dim: names}``."""
     if not isinstance(centered, bool):
         raise TypeError(f"centered must be True or False, got {centered!r}")
     if not isinstance(dim, str) or not dim.isidentifier():
         raise ValueError(f"dim must be a name such as 'school', got {dim!r}")
     if names is None:
-        names = [str(j) for j in range(len(y))]
+        names = [str(j) for j in range(n_groups)]
     names = list(names)
-    if len(names) != len(y):
-        raise ValueError(f"names must have one label per group ({len(y)}), got {len(names)}")
+    if len(names) != n_groups:
+        raise ValueError(f"names must have one label per group ({n_groups}), got {len(names)}")
     if len(set(names)) != len(names):
         raise ValueError("names must be unique")
+    return {dim: names}
 
-    with pm.Model(coords={dim: names}) as model:
-        mu = _prior(mu_prior, "mu", MU_PRIORS)
-        tau = _prior(tau_prior, "tau", TAU_PRIORS)
-        if centered:
-            theta = pm.Normal("theta", mu=mu, sigma=tau, dims=dim)
-        else:
-            theta_tilde = pm.Normal("theta_tilde", mu=0.0, sigma=1.0, dims=dim)
-            theta = pm.Deterministic("theta", mu + tau * theta_tilde, dims=dim)
-        pm.Normal("y", mu=theta, sigma=sigma, observed=y, dims=dim)
+
+def _population(mu_prior, tau_prior, dim: str, centered: bool):
+    """Inside a model: ``mu``, ``tau`` and the group effects ``theta ~ N(mu, tau^2)``."""
+    mu = _prior(mu_prior, "mu", MU_PRIORS)
+    tau = _prior(tau_prior, "tau", TAU_PRIORS)
+    if centered:
+        return pm.Normal("theta", mu=mu, sigma=tau, dims=dim)
+    theta_tilde = pm.Normal("theta_tilde", mu=0.0, sigma=1.0, dims=dim)
+    return pm.Deterministic("theta", mu + tau * theta_tilde, dims=dim)
+
+
+def hierarchical_binomial(
+    n_control,
+    y_control,
+    n_treat,
+    y_treat,
+    *,
+    mu_prior: tuple,
+    tau_prior: tuple,
+    alpha_prior: tuple,
+    names: Sequence[str] | None = None,
+    dim: str = "group",
+    centered: bool = False,
+) -> pm.Model:
+    r"""Build the hierarchical model of log odds ratios for two-arm binomial counts.
+
+    Group :math:`k` has :math:`n^C_k` control units of whom :math:`y^C_k`
+    converted and :math:`n^T_k` treated units of whom :math:`y^T_k` converted.
+    With baseline log-odds :math:`\alpha_k` and treatment effect
+    :math:`\theta_k` on the log-odds scale (the group's log odds ratio),
+
+    .. math::
+        y^C_k \sim \mathrm{Binomial}\big(n^C_k, \operatorname{logit}^{-1}(\alpha_k)\big),
+        \qquad
+        y^T_k \sim \mathrm{Binomial}\big(n^T_k,
+        \operatorname{logit}^{-1}(\alpha_k + \theta_k)\big),
+
+    .. math::
+        \theta_k \mid \mu, \tau \sim \mathcal{N}(\mu, \tau^2), \qquad
+        \alpha_k \sim p(\alpha) \text{ independently}.
+
+    The baselines are not pooled: each has its own prior and is informed by
+    its own control arm, so the population model concerns the effects alone
+    (as in the normal model of estimated log odds ratios, which it replaces
+    by the exact likelihood). Non-centered, ``theta_tilde ~ Normal(0, 1)`` and
+    ``theta = mu + tau * theta_tilde`` (see :func:`hierarchical_normal`).
+
+    Parameters
+    ----------
+    n_control, y_control, n_treat, y_treat : array_like of int, shape (K,)
+        Units and conversions in each arm of each group, :math:`K \ge 2`,
+        :math:`n \ge 1` and :math:`0 \le y \le n`.
+    mu_prior, tau_prior : tuple
+        ``(distribution, parameters)`` priors of the population mean and sd of
+        the log odds ratios, as in :func:`hierarchical_normal`.
+    alpha_prior : tuple
+        ``(distribution, parameters)`` prior of every baseline log-odds
+        :math:`\alpha_k`, a distribution from :data:`ALPHA_PRIORS`, e.g.
+        ``("Normal", {"mu": -2, "sigma": 1})``.
+    names : sequence of str, optional
+        Group labels for the coordinate; default ``"0", "1", ...``.
+    dim : str, default "group"
+        Name of the group dimension (e.g. ``"market"``).
+    centered : bool, default False
+        Use the centered parameterisation of :math:`\theta`.
+
+    Returns
+    -------
+    pymc.Model
+        Free variables ``alpha``, ``mu``, ``tau`` and ``theta_tilde``
+        (non-centered; ``theta`` is deterministic) or ``theta`` (centered);
+        deterministic conversion probabilities ``p_control`` and ``p_treat``;
+        observed ``y_control`` and ``y_treat``.
+    """
+    n_control, y_control, n_treat, y_treat = two_arm_counts(
+        n_control, y_control, n_treat, y_treat, min_length=2
+    )
+    coords = _coords(names, dim, len(n_control), centered)
+    with pm.Model(coords=coords) as model:
+        alpha = _prior(alpha_prior, "alpha", ALPHA_PRIORS, dims=dim)
+        theta = _population(mu_prior, tau_prior, dim, centered)
+        pm.Deterministic("p_control", pm.math.invlogit(alpha), dims=dim)
+        pm.Deterministic("p_treat", pm.math.invlogit(alpha + theta), dims=dim)
+        pm.Binomial("y_control", n=n_control, logit_p=alpha, observed=y_control, dims=dim)
+        pm.Binomial("y_treat", n=n_treat, logit_p=alpha + theta, observed=y_treat, dims=dim)
     return model

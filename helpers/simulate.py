@@ -14,10 +14,18 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit, logit
 
-from helpers._validation import as_scalar, generator
+from helpers._validation import as_scalar, generator, whole_numbers
 
-__all__ = ["MarketSimulation", "SegmentSimulation", "simulate_markets", "simulate_segments"]
+__all__ = [
+    "ConversionSimulation",
+    "MarketSimulation",
+    "SegmentSimulation",
+    "simulate_conversions",
+    "simulate_markets",
+    "simulate_segments",
+]
 
 
 class SegmentSimulation(NamedTuple):
@@ -43,20 +51,10 @@ def _group_names(names, arg: str) -> list[str]:
 
 def _group_sizes(sizes, arg: str, n_groups: int, *, minimum: int) -> np.ndarray:
     """Check one whole-number size per group, each at least ``minimum``."""
-    if isinstance(sizes, str | bytes) or sizes is None:
-        raise TypeError(f"{arg} must be a sequence of whole numbers, got {type(sizes).__name__}")
-    arr = np.asarray(sizes)
-    if arr.ndim != 1:
-        raise ValueError(f"{arg} must be one-dimensional, got shape {arr.shape}")
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"{arg} must hold whole numbers, got dtype {arr.dtype}")
-    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-        raise ValueError(f"{arg} must hold whole numbers, got {arr.tolist()}")
+    arr = whole_numbers(sizes, arg, minimum=minimum, min_length=0)
     if arr.size != n_groups:
         raise ValueError(f"{arg} must have one entry per group ({n_groups}), got {arr.size}")
-    if np.any(arr < minimum):
-        raise ValueError(f"{arg} must be at least {minimum} in every group, got {arr.tolist()}")
-    return arr.astype(int)
+    return arr
 
 
 def simulate_segments(
@@ -232,4 +230,100 @@ def simulate_markets(
         pd.Series(theta, index=index, name="theta"),
         pd.Series(d, index=index, name="d"),
         pd.Series(se, index=index, name="se"),
+    )
+
+
+class ConversionSimulation(NamedTuple):
+    """Simulated conversion experiments in several markets: the truth and the counts.
+
+    ``baseline`` (the control conversion rates :math:`p_k`) and ``theta`` (the
+    treatment effects on the log-odds scale) are Series indexed by market;
+    ``data`` is a DataFrame indexed by market with the integer columns
+    ``n_control``, ``y_control``, ``n_treat`` and ``y_treat``.
+    """
+
+    baseline: pd.Series
+    theta: pd.Series
+    data: pd.DataFrame
+
+
+def simulate_conversions(
+    names: Sequence[str],
+    n_per_arm: Sequence[int],
+    *,
+    baseline_a: float,
+    baseline_b: float,
+    mu: float,
+    tau: float,
+    rng: np.random.Generator,
+) -> ConversionSimulation:
+    r"""Simulate one two-arm conversion experiment per market, with a log-odds effect.
+
+    The generative model, for markets :math:`k = 1, \dots, K` with
+    :math:`n_k` visitors in each arm, is
+
+    .. math::
+        p_k \sim \mathrm{Beta}(a, b), \qquad
+        \theta_k \sim N(\mu, \tau^2),
+
+    .. math::
+        y_k^{C} \sim \mathrm{Binomial}(n_k, p_k), \qquad
+        y_k^{T} \sim \mathrm{Binomial}\big(n_k,
+        \operatorname{logit}^{-1}(\operatorname{logit} p_k + \theta_k)\big),
+
+    so :math:`\theta_k` is market :math:`k`'s true log odds ratio of
+    converting under treatment against control, and the baseline rate
+    :math:`p_k` has mean :math:`a / (a + b)`. The draws are made in a fixed
+    order (all :math:`p_k`, then all :math:`\theta_k`, then market by market
+    the control and the treated count), so a generator in a given state always
+    gives the same data.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Unique market labels, :math:`K \ge 1`.
+    n_per_arm : sequence of int
+        Visitors in each arm of each market, one whole number :math:`\ge 1`
+        per name.
+    baseline_a, baseline_b : float
+        Parameters :math:`a, b > 0` of the Beta distribution of the control
+        conversion rates.
+    mu : float
+        Population mean of the log-odds effects.
+    tau : float
+        Population sd of the log-odds effects (:math:`\ge 0`; 0 gives one
+        common log odds ratio).
+    rng : numpy.random.Generator
+        Source of randomness, e.g. ``np.random.default_rng(2024)``.
+
+    Returns
+    -------
+    ConversionSimulation
+        ``baseline`` (:math:`p_k`), ``theta`` (:math:`\theta_k`) and ``data``
+        (the counts), each indexed by market.
+    """
+    names = _group_names(names, "names")
+    sizes = _group_sizes(n_per_arm, "n_per_arm", len(names), minimum=1)
+    baseline_a = as_scalar(baseline_a, "baseline_a", low=0.0, low_open=True)
+    baseline_b = as_scalar(baseline_b, "baseline_b", low=0.0, low_open=True)
+    mu = as_scalar(mu, "mu")
+    tau = as_scalar(tau, "tau", low=0.0)
+    rng = generator(rng, "rng")
+
+    baseline = rng.beta(baseline_a, baseline_b, size=len(names))
+    theta = rng.normal(mu, tau, size=len(names))
+    y_control = np.empty(len(names), dtype=int)
+    y_treat = np.empty(len(names), dtype=int)
+    for k, (p, effect, n) in enumerate(zip(baseline, theta, sizes, strict=True)):
+        y_control[k] = rng.binomial(n, p)
+        y_treat[k] = rng.binomial(n, expit(logit(p) + effect))
+    index = pd.Index(names, name="market")
+    data = pd.DataFrame(
+        {"n_control": sizes, "y_control": y_control, "n_treat": sizes, "y_treat": y_treat},
+        index=index,
+    )
+    return ConversionSimulation(
+        pd.Series(baseline, index=index, name="baseline"),
+        pd.Series(theta, index=index, name="theta"),
+        data,
     )

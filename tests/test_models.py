@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from helpers.models import hierarchical_normal
+from helpers.models import hierarchical_binomial, hierarchical_normal
 
 Y = [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0]
 SIGMA = [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0]
@@ -126,3 +126,127 @@ def test_short_fit_recovers_exact_quantiles():
             mcmc = float(values.quantile(p, dim=("chain", "draw")))
             mcse = float(az.mcse(values.to_dataset(name=name), method="quantile", prob=p)[name])
             assert abs(mcmc - exact.loc[row, p]) < 4 * mcse + 0.05, (row, p, mcmc)
+
+
+# --------------------------------------------------------------------------
+# hierarchical_binomial
+# --------------------------------------------------------------------------
+
+N_C = [200, 250, 300]
+Y_C = [19, 23, 40]
+N_T = [200, 250, 310]
+Y_T = [23, 23, 50]
+LOGIT_PRIORS = {
+    "mu_prior": ("Normal", {"mu": 0, "sigma": 0.5}),
+    "tau_prior": ("HalfNormal", {"sigma": 0.5}),
+    "alpha_prior": ("Normal", {"mu": -2, "sigma": 1}),
+}
+
+
+def test_binomial_non_centered_variables_dims_and_data():
+    model = hierarchical_binomial(
+        N_C, Y_C, N_T, Y_T, names=list("ABC"), dim="market", **LOGIT_PRIORS
+    )
+    assert _names(model.free_RVs) == ["alpha", "mu", "tau", "theta_tilde"]
+    assert _names(model.deterministics) == ["p_control", "p_treat", "theta"]
+    assert _names(model.observed_RVs) == ["y_control", "y_treat"]
+    for name in ["alpha", "theta_tilde", "theta", "p_control", "p_treat", "y_control", "y_treat"]:
+        assert model.named_vars_to_dims[name] == ("market",)
+    assert list(model.coords["market"]) == list("ABC")
+    np.testing.assert_array_equal(model.rvs_to_values[model["y_control"]].data, Y_C)
+    np.testing.assert_array_equal(model.rvs_to_values[model["y_treat"]].data, Y_T)
+    logps = model.point_logps()
+    assert all(np.isfinite(v) for v in logps.values())
+
+
+def test_binomial_centered_variables():
+    model = hierarchical_binomial(N_C, Y_C, N_T, Y_T, centered=True, **LOGIT_PRIORS)
+    assert _names(model.free_RVs) == ["alpha", "mu", "tau", "theta"]
+    assert _names(model.deterministics) == ["p_control", "p_treat"]
+    assert list(model.coords["group"]) == ["0", "1", "2"]
+
+
+def test_binomial_density_is_the_stated_model(rng):
+    # The joint log density equals the formula of the docstring, term by term.
+    from scipy import stats
+    from scipy.special import expit
+
+    model = hierarchical_binomial(N_C, Y_C, N_T, Y_T, centered=True, **LOGIT_PRIORS)
+    logp = model.compile_logp(jacobian=False)
+    for _ in range(3):
+        alpha, mu, tau = rng.normal(-2, 0.5, size=3), rng.normal(0.2, 0.3), rng.uniform(0.1, 1)
+        theta = rng.normal(mu, tau, size=3)
+        expected = (
+            stats.norm.logpdf(alpha, -2, 1).sum()
+            + stats.norm.logpdf(mu, 0, 0.5)
+            + stats.halfnorm.logpdf(tau, scale=0.5)
+            + stats.norm.logpdf(theta, mu, tau).sum()
+            + stats.binom.logpmf(Y_C, N_C, expit(alpha)).sum()
+            + stats.binom.logpmf(Y_T, N_T, expit(alpha + theta)).sum()
+        )
+        point = {"alpha": alpha, "mu": mu, "tau_log__": np.log(tau), "theta": theta}
+        assert logp(point) == pytest.approx(expected, rel=1e-9)
+
+
+def test_binomial_probabilities_are_the_inverse_logits():
+    from scipy.special import expit
+
+    model = hierarchical_binomial(N_C, Y_C, N_T, Y_T, **LOGIT_PRIORS)
+    outputs = model.replace_rvs_by_values([model["p_control"], model["p_treat"]])
+    f = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore")
+    point = {
+        "alpha": np.array([-2.0, -1.5, -3.0]),
+        "mu": 0.3,
+        "tau_log__": np.log(0.5),
+        "theta_tilde": np.array([1.0, -1.0, 0.0]),
+    }
+    p_control, p_treat = f(point)
+    theta = 0.3 + 0.5 * point["theta_tilde"]
+    np.testing.assert_allclose(p_control, expit(point["alpha"]))
+    np.testing.assert_allclose(p_treat, expit(point["alpha"] + theta))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (
+            {"y_control": [19, 23, 301]},
+            ValueError,
+            r"y_control must not exceed n_control \(group 2",
+        ),
+        ({"y_treat": [201, 23, 50]}, ValueError, r"y_treat must not exceed n_treat \(group 0"),
+        ({"y_control": [19, -1, 40]}, ValueError, "y_control must be at least 0"),
+        ({"n_treat": [200, 0, 310]}, ValueError, "n_treat must be at least 1"),
+        ({"n_control": [200, 250.5, 300]}, ValueError, "n_control must hold whole numbers"),
+        ({"y_treat": [23, np.nan, 50]}, ValueError, "y_treat must hold whole numbers"),
+        ({"y_treat": [True, False, True]}, TypeError, "y_treat must hold whole numbers"),
+        ({"n_control": "200"}, TypeError, "n_control must be a sequence of whole numbers"),
+        ({"y_control": [[19, 23, 40]]}, ValueError, "y_control must be one-dimensional"),
+        ({"n_treat": [200, 250]}, ValueError, "n_control and y_control and n_treat and y_treat"),
+        (
+            {"n_control": [200], "y_control": [19], "n_treat": [200], "y_treat": [23]},
+            ValueError,
+            "n_control must have at least 2 values",
+        ),
+        ({"names": ["a", "b"]}, ValueError, "names must have one label per group"),
+        ({"names": ["a", "a", "b"]}, ValueError, "names must be unique"),
+        ({"dim": "market 1"}, ValueError, "dim must be a name"),
+        ({"centered": 1}, TypeError, "centered must be True or False"),
+        ({"alpha_prior": "Normal"}, TypeError, "alpha_prior must be a"),
+        (
+            {"alpha_prior": ("Beta", {"alpha": 1, "beta": 1})},
+            ValueError,
+            "alpha_prior distribution",
+        ),
+        ({"alpha_prior": ("Normal", {"scale": 1})}, TypeError, "alpha_prior parameters"),
+        ({"mu_prior": ("HalfNormal", {"sigma": 1})}, ValueError, "mu_prior distribution"),
+        ({"tau_prior": ("Normal", {"sigma": 1})}, ValueError, "tau_prior distribution"),
+    ],
+)
+def test_binomial_rejects_bad_input(kwargs, error, match):
+    args = {"n_control": N_C, "y_control": Y_C, "n_treat": N_T, "y_treat": Y_T}
+    args.update(LOGIT_PRIORS)
+    args.update(kwargs)
+    counts = [args.pop(k) for k in ("n_control", "y_control", "n_treat", "y_treat")]
+    with pytest.raises(error, match=match):
+        hierarchical_binomial(*counts, **args)

@@ -3,12 +3,15 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import expit, logit
 
 from helpers._validation import generator
-from helpers.classical import group_effects
+from helpers.classical import group_effects, log_odds_ratio
 from helpers.simulate import (
+    ConversionSimulation,
     MarketSimulation,
     SegmentSimulation,
+    simulate_conversions,
     simulate_markets,
     simulate_segments,
 )
@@ -240,3 +243,113 @@ def test_markets_reject_bad_input(kwargs, error, match):
     args = {"names": MARKETS, "sizes": N_PER_ARM, "rng": np.random.default_rng(1), **kwargs}
     with pytest.raises(error, match=match):
         _markets(args.pop("rng"), args.pop("names"), args.pop("sizes"), **args)
+
+
+# --------------------------------------------------------------------------
+# simulate_conversions
+# --------------------------------------------------------------------------
+
+CONVERSION_SETTINGS = {"baseline_a": 20.0, "baseline_b": 180.0, "mu": 0.2, "tau": 0.25}
+
+
+def _conversions(rng, names=MARKETS, sizes=N_PER_ARM, **kwargs):
+    return simulate_conversions(names, sizes, rng=rng, **{**CONVERSION_SETTINGS, **kwargs})
+
+
+def test_conversions_shapes_index_and_types(rng):
+    sim = _conversions(rng)
+    assert isinstance(sim, ConversionSimulation)
+    for field in (sim.baseline, sim.theta, sim.data):
+        assert list(field.index) == MARKETS and field.index.name == "market"
+    assert (sim.baseline.name, sim.theta.name) == ("baseline", "theta")
+    assert sim.baseline.between(0, 1, inclusive="neither").all()
+    assert list(sim.data.columns) == ["n_control", "y_control", "n_treat", "y_treat"]
+    assert all(pd.api.types.is_integer_dtype(t) for t in sim.data.dtypes)
+    assert sim.data["n_control"].tolist() == N_PER_ARM == sim.data["n_treat"].tolist()
+    for arm in ("control", "treat"):
+        assert sim.data[f"y_{arm}"].between(0, sim.data[f"n_{arm}"]).all()
+
+
+def test_conversions_course_settings_reproduce_the_seed_counts():
+    # Seed 2024 gives the conversion counts of the course's source notebook, which
+    # draws the baselines, then the effects, then market by market control and treated.
+    sim = _conversions(np.random.default_rng(2024))
+    assert sim.baseline.round(4).tolist() == [
+        0.1117, 0.0687, 0.1328, 0.0775, 0.0800, 0.1218, 0.0907, 0.0971
+    ]  # fmt: skip
+    assert sim.theta.round(3).tolist() == [0.214, 0.306, 0.256, 0.614, 0.034, 0.5, 0.099, -0.039]
+    assert sim.data["y_control"].tolist() == [19, 23, 40, 23, 36, 54, 69, 101]
+    assert sim.data["y_treat"].tolist() == [23, 23, 50, 40, 37, 102, 71, 119]
+
+
+def test_conversions_same_generator_state_gives_same_data():
+    a = _conversions(np.random.default_rng(5))
+    b = _conversions(np.random.default_rng(5))
+    pd.testing.assert_series_equal(a.baseline, b.baseline)
+    pd.testing.assert_series_equal(a.theta, b.theta)
+    pd.testing.assert_frame_equal(a.data, b.data)
+    rng = np.random.default_rng(5)
+    first, second = _conversions(rng), _conversions(rng)
+    assert not np.allclose(first.baseline, second.baseline)
+
+
+def test_conversions_tau_zero_gives_one_common_log_odds_ratio(rng):
+    assert np.all(_conversions(rng, tau=0.0).theta == 0.2)
+
+
+def test_conversion_truth_is_drawn_from_the_stated_populations(rng):
+    k = 4000
+    names = [f"m{i}" for i in range(k)]
+    sim = simulate_conversions(names, np.full(k, 1), rng=rng, **CONVERSION_SETTINGS)
+    a, b = 20.0, 180.0
+    beta_sd = np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    assert sim.baseline.mean() == pytest.approx(a / (a + b), abs=4 * beta_sd / np.sqrt(k))
+    assert sim.baseline.std(ddof=1) == pytest.approx(beta_sd, rel=0.05)
+    assert sim.theta.mean() == pytest.approx(0.2, abs=4 * 0.25 / np.sqrt(k))
+    assert sim.theta.std(ddof=1) == pytest.approx(0.25, rel=0.05)
+
+
+def test_conversion_counts_follow_the_binomial_model(rng):
+    # With many visitors per arm the empirical log odds ratios are centred on the
+    # true effects (so on mu on average) with the spread their Woolf errors state,
+    # and the control arms convert at the baseline rates.
+    k, n = 2000, 5000
+    names = [f"m{i}" for i in range(k)]
+    sim = simulate_conversions(names, np.full(k, n), rng=rng, **CONVERSION_SETTINGS)
+    df = sim.data
+    lor = log_odds_ratio(df["n_control"], df["y_control"], df["n_treat"], df["y_treat"])
+    assert not lor.corrected.any()
+    z = (lor.log_or - sim.theta.to_numpy()) / lor.se
+    assert abs(z.mean()) < 4 / np.sqrt(k)
+    assert z.std(ddof=1) == pytest.approx(1.0, rel=0.05)
+    assert lor.log_or.mean() == pytest.approx(0.2, abs=4 * 0.27 / np.sqrt(k))
+    control_rate = df["y_control"] / n
+    assert np.abs(control_rate - sim.baseline).max() < 5 * np.sqrt(0.2 * 0.8 / n)
+    treat_rate = expit(logit(sim.baseline) + sim.theta)
+    assert np.abs(df["y_treat"] / n - treat_rate).max() < 5 * np.sqrt(0.2 * 0.8 / n)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"rng": 2024}, TypeError, "rng must be a numpy.random.Generator"),
+        ({"names": "Market A"}, TypeError, "names must be a sequence of labels"),
+        ({"names": []}, ValueError, "names must hold at least one label"),
+        ({"names": ["a", "a"], "sizes": [10, 10]}, ValueError, "names must be unique"),
+        ({"sizes": N_PER_ARM[:-1]}, ValueError, r"n_per_arm must have one entry per group \(8\)"),
+        ({"sizes": [0, *N_PER_ARM[1:]]}, ValueError, "n_per_arm must be at least 1"),
+        ({"sizes": [200.5, *N_PER_ARM[1:]]}, ValueError, "n_per_arm must hold whole numbers"),
+        ({"sizes": ["200"] * 8}, TypeError, "n_per_arm must hold whole numbers"),
+        ({"sizes": None}, TypeError, "n_per_arm must be a sequence"),
+        ({"baseline_a": 0.0}, ValueError, "baseline_a must be > 0"),
+        ({"baseline_b": -1.0}, ValueError, "baseline_b must be > 0"),
+        ({"baseline_a": "20"}, TypeError, "baseline_a must be a number"),
+        ({"baseline_b": np.nan}, ValueError, "baseline_b must be finite"),
+        ({"mu": np.inf}, ValueError, "mu must be finite"),
+        ({"tau": -0.25}, ValueError, "tau must be >= 0"),
+    ],
+)
+def test_conversions_reject_bad_input(kwargs, error, match):
+    args = {"names": MARKETS, "sizes": N_PER_ARM, "rng": np.random.default_rng(1), **kwargs}
+    with pytest.raises(error, match=match):
+        _conversions(args.pop("rng"), args.pop("names"), args.pop("sizes"), **args)
