@@ -1,5 +1,6 @@
 import arviz as az
 import matplotlib as mpl
+import pytensor
 
 from helpers import style
 
@@ -11,3 +12,12 @@ def test_setup_sets_interval_kind_and_probability():
     assert az.rcParams["stats.ci_kind"] == style.CI_KIND == "eti"
     assert az.rcParams["stats.ci_prob"] == style.CI_PROB == 0.95
     assert mpl.rcParams["axes.spines.top"] is False
+
+
+def test_setup_turns_off_numba_fastmath_for_reproducible_fits():
+    pytensor.config.numba__fastmath = True
+    try:
+        style.setup()
+        assert pytensor.config.numba__fastmath is False
+    finally:
+        pytensor.config.numba__fastmath = True
