@@ -22,9 +22,7 @@ from collections.abc import Mapping, Sequence
 import pymc as pm
 
 from helpers._validation import (
-    as_float_vector,
-    as_positive_vector,
-    same_length,
+    estimates,
     two_arm_counts,
 )
 
@@ -121,9 +119,7 @@ def hierarchical_normal(
         Free variables ``mu``, ``tau`` and ``theta`` (centered) or ``theta_tilde``
         (non-centered, with ``theta`` deterministic); observed ``y``.
     """
-    y = as_float_vector(y, "y", min_length=2)
-    sigma = as_positive_vector(sigma, "sigma", min_length=2)
-    same_length(y=y, sigma=sigma)
+    y, sigma = estimates(y, sigma)
     coords = _coords(names, dim, len(y), centered)
     with pm.Model(coords=coords) as model:
         theta = _population(mu_prior, tau_prior, dim, centered)
