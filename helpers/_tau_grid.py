@@ -16,6 +16,7 @@ import numpy as np
 from scipy import special
 
 from helpers._validation import as_float_vector, as_scalar
+from helpers.priors import Uniform
 
 #: Number of nodes of the default grid over tau (see :func:`_default_grid`).
 _N_GRID = 2001
@@ -79,9 +80,13 @@ def _check_prior(mu_bounds, tau_max, log_tau_prior) -> _Prior:
         tau_max = as_scalar(tau_max, "tau_max", low=0.0, low_open=True)
     if log_tau_prior is not None and not callable(log_tau_prior):
         raise TypeError(
-            "log_tau_prior must be a callable tau -> log p(tau), "
+            "log_tau_prior must be a helpers.priors object or a callable tau -> log p(tau), "
             f"got {type(log_tau_prior).__name__}"
         )
+    if isinstance(log_tau_prior, Uniform):
+        # flat on (0, upper): the grid ends at upper exactly, as with tau_max
+        tau_max = log_tau_prior.upper if tau_max is None else min(tau_max, log_tau_prior.upper)
+        log_tau_prior = None
     return _Prior(mu_bounds, tau_max, log_tau_prior)
 
 

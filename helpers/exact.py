@@ -37,9 +37,10 @@ prior:
     a uniform prior on :math:`\tau` over :math:`(0, \tau_{\max})` instead of
     the whole half-line (``pm.Uniform("tau", 0, tau_max)``);
 ``log_tau_prior``
-    a callable returning :math:`\log p(\tau)` up to a constant, e.g.
-    ``lambda tau: scipy.stats.halfcauchy.logpdf(tau, scale=5)``; it is
-    multiplied with the indicator of ``tau_max`` if both are given.
+    a prior of :mod:`helpers.priors`, e.g. ``HalfCauchy(5.0)`` (the object the
+    PyMC model takes as ``tau_prior`` too; ``Uniform(upper)`` is the same as
+    ``tau_max=upper``), or any callable returning :math:`\log p(\tau)` up to a
+    constant; it is multiplied with the indicator of ``tau_max`` if both are given.
 """
 
 from __future__ import annotations
@@ -241,11 +242,13 @@ def log_tau_posterior(
         Uniform prior on :math:`\mu` over ``(low, high)``; default flat on the line.
     tau_max : float, optional
         Uniform prior on :math:`\tau` over ``(0, tau_max)``; density 0 above.
-    log_tau_prior : callable, optional
-        ``log_tau_prior(tau)`` returns :math:`\log p(\tau)` up to a constant
-        for an array of :math:`\tau`; default flat. It should be smooth on
-        the support: give a hard upper bound through ``tau_max``, which the
-        grids end at exactly, not as a jump to ``-inf``.
+    log_tau_prior : helpers.priors.TauPrior or callable, optional
+        A prior object of :mod:`helpers.priors` (e.g. ``HalfNormal(1.0)``), or
+        a callable: ``log_tau_prior(tau)`` returns :math:`\log p(\tau)` up to
+        a constant for an array of :math:`\tau`; default flat. It should be
+        smooth on the support: give a hard upper bound through ``tau_max`` (or
+        ``priors.Uniform(upper)``), which the grids end at exactly, not as a
+        jump to ``-inf``.
     normalize : bool, default False
         If true, subtract the log of the normalising constant
         :math:`\int p(\tau \mid y)\, d\tau`, computed by the trapezoid rule on

@@ -21,10 +21,8 @@ from collections.abc import Mapping, Sequence
 
 import pymc as pm
 
-from helpers._validation import (
-    estimates,
-    two_arm_counts,
-)
+from helpers._validation import estimates, two_arm_counts
+from helpers.priors import TauPrior
 
 __all__ = [
     "ALPHA_PRIORS",
@@ -45,8 +43,11 @@ ALPHA_PRIORS = MU_PRIORS
 def _prior(spec, name: str, allowed: Sequence[str], dims: str | None = None):
     """Create the PyMC random variable ``name`` from a ``(distribution, params)`` spec.
 
-    With ``dims``, one independent draw per coordinate of that dimension.
+    With ``dims``, one independent draw per coordinate of that dimension. A
+    prior object of :mod:`helpers.priors` stands for its ``spec``.
     """
+    if isinstance(spec, TauPrior):
+        spec = spec.spec
     if (
         not isinstance(spec, tuple)
         or len(spec) != 2
@@ -102,10 +103,12 @@ def hierarchical_normal(
         Group effect estimates.
     sigma : array_like, shape (J,)
         Their standard errors (known, strictly positive).
-    mu_prior, tau_prior : tuple
+    mu_prior, tau_prior : tuple or helpers.priors.TauPrior
         ``(distribution, parameters)``, e.g. ``("Uniform", {"lower": -20, "upper": 20})``
         or ``("HalfNormal", {"sigma": 1})``; the distribution is a PyMC class name from
-        :data:`MU_PRIORS` / :data:`TAU_PRIORS`.
+        :data:`MU_PRIORS` / :data:`TAU_PRIORS`. ``tau_prior`` may also be a prior
+        object such as ``helpers.priors.HalfNormal(1.0)``, the one the exact
+        posterior (:mod:`helpers.exact`) takes as ``log_tau_prior``.
     names : sequence of str, optional
         Group labels for the coordinate; default ``"0", "1", ...``.
     dim : str, default "group"

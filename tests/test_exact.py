@@ -585,7 +585,7 @@ def _prior_calls(**options):
         ({"tau_max": -1.0}, ValueError, "tau_max must be > 0"),
         ({"tau_max": np.inf}, ValueError, "tau_max must be finite"),
         ({"tau_max": "50"}, TypeError, "tau_max must be a number"),
-        ({"log_tau_prior": 3.0}, TypeError, "log_tau_prior must be a callable"),
+        ({"log_tau_prior": 3.0}, TypeError, "log_tau_prior must be a helpers.priors object"),
         ({"log_tau_prior": lambda t: np.full_like(t, np.nan)}, ValueError, "returned NaN"),
         (
             {"log_tau_prior": lambda t: np.full_like(t, np.inf)},
