@@ -165,7 +165,7 @@ def test_bad_data_is_rejected(y, sigma, error, match):
         ({"probs": "0.5"}, TypeError, "probs must be a sequence"),
         ({"probs": [0.5], "mu_bounds": (1.0, -1.0)}, ValueError, "mu_bounds must satisfy"),
         ({"probs": [0.5], "tau_max": 0.0}, ValueError, "tau_max must be > 0"),
-        ({"probs": [0.5], "log_tau_prior": 1.0}, TypeError, "log_tau_prior must be a callable"),
+        ({"probs": [0.5], "log_tau_prior": 1.0}, TypeError, "log_tau_prior must be a helpers"),
     ],
 )
 def test_bad_probs_and_priors_are_rejected(kwargs, error, match):
