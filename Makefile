@@ -5,6 +5,8 @@
 #   make test     lint, unit tests, every chapter executed, strict book build, student edition,
 #                 and the built site tested in a real browser (screenshots in _build/screens)
 #   make colab-cell  insert or update the hidden Colab set-up cell of every chapter
+#   make publish-notebooks  commit the reader notebooks to the branch the launch buttons open
+#   make binder-check / colab-check  rehearse Binder (JupyterLab) and Colab with those notebooks
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
 
@@ -25,8 +27,13 @@ HELPERS_SRC := $(shell find helpers -type f -not -path '*/__pycache__/*')
 # and served by the site itself: see html_extra_path in _config.yml.
 MATHJAX_NPM := tools/mathjax
 MATHJAX     := _build/extra/_static/mathjax/tex-mml-chtml.js
+# axe-core (exact version in tools/axe/package-lock.json): the site tests inject
+# it into every page for the WCAG 2.1 A/AA audit; it is not part of the site.
+AXE_NPM     := tools/axe
+AXE         := $(AXE_NPM)/node_modules/axe-core/axe.min.js
 
-.PHONY: book student bench test lint unit notebooks build-strict check-site colab-cell lock clean help
+.PHONY: book student bench test lint unit notebooks build-strict check-site colab-cell lock clean help \
+        publish-notebooks binder-check colab-check
 
 help:
 	@sed -n '2,8p' Makefile
@@ -45,6 +52,11 @@ $(MATHJAX): $(MATHJAX_NPM)/package-lock.json
 	rm -rf $(@D) && mkdir -p $(@D)
 	cd $(MATHJAX_NPM)/node_modules/mathjax/es5 && cp -r tex-mml-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(@D)/
 
+$(AXE): $(AXE_NPM)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to install axe-core, e.g. apt-get install -y nodejs npm" >&2; exit 1; }
+	npm ci --prefix $(AXE_NPM) --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Execute one chapter in a fresh kernel: measures it and fills the book's
 # execution cache, so the book build does not execute it again.
 _build/bench/%.json: book/%.ipynb tools/bench.py $(HELPERS_SRC) $(STAMP)
@@ -59,6 +71,7 @@ bench: $(STAMP)
 
 book: $(STAMP) $(MATHJAX) _build/bench.json
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/python tools/notebooks.py
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
 # The student edition is built from the instructor build's executed notebooks,
@@ -81,13 +94,25 @@ notebooks: $(STAMP)
 build-strict: book
 
 # Tests of the built sites: real browser, links, student edition, runtime budget.
-check-site: book student
+check-site: book student $(AXE)
 	$(BIN)/python -m pytest tests/site
 
 test: lint unit notebooks book student check-site
 
 colab-cell: $(STAMP)
 	$(BIN)/python tools/colab_cell.py
+
+# Commit the reader notebooks (instructor and student) to the branch that the
+# launch buttons open (repository.branch of _config.yml); PUSH=origin pushes it.
+publish-notebooks: student
+	$(BIN)/python tools/publish.py $(if $(PUSH),--push $(PUSH))
+
+# Rehearsals of Binder and Colab with the published notebooks (slow: minutes).
+binder-check: student
+	$(BIN)/python tools/binder_check.py
+
+colab-check: student
+	$(BIN)/python tools/colab_check.py
 
 # Re-resolve every dependency from pyproject.toml and write the lock file.
 lock:

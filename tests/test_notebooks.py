@@ -35,26 +35,42 @@ def _convert(cells, glue=None, exercises=None):
 
 
 def test_glue_text_is_formatted_as_myst_nb_does():
-    glue = {"tau": {"text/plain": "0.123456"}, "n": {"text/plain": "1234"}, "s": {"text/plain": "'A'"}}
+    glue = {
+        "tau": {"text/plain": "0.123456"},
+        "n": {"text/plain": "1234"},
+        "s": {"text/plain": "'A'"},
+    }
     out = _convert(
-        [v4.new_markdown_cell("t {glue:text}`tau:.2f`, {glue:text}`tau:.1%`, {glue:text}`n:,` {glue:text}`s`")],
+        [
+            v4.new_markdown_cell(
+                "t {glue:text}`tau:.2f`, {glue:text}`tau:.1%`, {glue:text}`n:,` {glue:text}`s`"
+            )
+        ],
         glue,
     )
     assert out.cells[0].source == "t 0.12, 12.3%, 1,234 A"
 
 
 def test_glue_md_and_missing_glue():
-    out = _convert([v4.new_markdown_cell("worst: {glue:md}`w`")], {"w": {"text/markdown": "**B**", "text/plain": "x"}})
+    out = _convert(
+        [v4.new_markdown_cell("worst: {glue:md}`w`")],
+        {"w": {"text/markdown": "**B**", "text/plain": "x"}},
+    )
     assert out.cells[0].source == "worst: **B**"
     with pytest.raises(ReaderError, match="no glued value 'nope'"):
         _convert([v4.new_markdown_cell("{glue:text}`nope:.2f`")])
 
 
 def test_citations_author_year_and_references_cell():
-    out = _convert([v4.new_markdown_cell("As {cite:t}`rubin1981` showed {cite:p}`gelman2006,rubin1981`.")])
+    out = _convert(
+        [v4.new_markdown_cell("As {cite:t}`rubin1981` showed {cite:p}`gelman2006,rubin1981`.")]
+    )
     assert out.cells[0].source == "As Rubin (1981) showed (Gelman, 2006; Rubin, 1981)."
-    assert out.cells[-1].source == "## References\n\n- Gelman (2006). Prior.\n- Rubin (1981). Estimation."
-    with pytest.raises(ReaderError, match="not in references.bib"):
+    assert (
+        out.cells[-1].source
+        == "## References\n\n- Gelman (2006). Prior.\n- Rubin (1981). Estimation."
+    )
+    with pytest.raises(ReaderError, match=r"not in references\.bib"):
         _convert([v4.new_markdown_cell("{cite:p}`nobody2000`")])
 
 
@@ -81,7 +97,9 @@ def test_cross_references_link_to_the_website():
 
 
 def test_equation_label_becomes_a_tag_and_targets_go():
-    out = _convert([v4.new_markdown_cell("(sec-x)=\n## S\n\n% a comment\n$$\na = b\n$$ (eq-shrinkage)")])
+    out = _convert(
+        [v4.new_markdown_cell("(sec-x)=\n## S\n\n% a comment\n$$\na = b\n$$ (eq-shrinkage)")]
+    )
     assert out.cells[0].source == "## S\n\n$$\na = b\n\\tag{4}\n$$"
 
 
@@ -102,10 +120,12 @@ def test_exercises_are_numbered_headings_and_solutions_details():
     assert first.startswith("## Exercises\n\n### Exercise 5.1\n\nDo A.\n\n<details>\n")
     assert "<summary><b>Solution to Exercise 5.1</b></summary>\n\nAnswer A.\n```python" in first
     assert "### Exercise 5.2: Harder\n\nDo B, unlike [Exercise 5.1](" in first
-    assert first.endswith("<summary><b>Solution to Exercise 5.2</b></summary>\n\n"
-                          "The code cells that follow, up to the end of this solution, compute the "
-                          "answer; they are collapsed: click a cell's left bar to show its code.\n\n"
-                          "</details>")
+    assert first.endswith(
+        "<summary><b>Solution to Exercise 5.2</b></summary>\n\n"
+        "The code cells that follow, up to the end of this solution, compute the "
+        "answer; they are collapsed: click a cell's left bar to show its code.\n\n"
+        "</details>"
+    )
     assert out.cells[1].metadata["jupyter"]["source_hidden"] is True
     assert out.cells[2].source == (
         "<details>\n<summary><b>Solution to Exercise 5.2 (continued)</b></summary>\n\n"
@@ -117,12 +137,20 @@ def test_exercises_are_numbered_headings_and_solutions_details():
 
 
 def test_admonitions_become_block_quotes():
-    out = _convert([v4.new_markdown_cell("```{note}\nMind {cite:t}`rubin1981`.\n```\n\n:::{warning} Careful\nX\n:::")])
+    out = _convert(
+        [
+            v4.new_markdown_cell(
+                "```{note}\nMind {cite:t}`rubin1981`.\n```\n\n:::{warning} Careful\nX\n:::"
+            )
+        ]
+    )
     assert out.cells[0].source == "> **Note**\n>\n> Mind Rubin (1981).\n\n> **Careful**\n>\n> X"
 
 
 def test_outputs_are_dropped_and_code_kept():
-    code = v4.new_code_cell("print(1)", outputs=[v4.new_output("stream", text="1\n")], execution_count=3)
+    code = v4.new_code_cell(
+        "print(1)", outputs=[v4.new_output("stream", text="1\n")], execution_count=3
+    )
     out = _convert([code])
     assert out.cells[0].source == "print(1)" and out.cells[0].outputs == []
     assert out.cells[0].execution_count is None
@@ -159,8 +187,10 @@ def test_bibliography_labels_are_author_year_and_disambiguated(tmp_path):
     bib.write_text(
         "@article{a, author={Gelman, Andrew}, title={B title}, journal={J}, year={2006}}\n"
         "@article{b, author={Gelman, Andrew}, title={A title}, journal={J}, year={2006}}\n"
-        "@book{c, author={Gelman, Andrew and Hill, Jennifer}, title={T}, publisher={P}, year={2007}}\n"
-        "@book{d, author={Borenstein, M. and Hedges, L. and Higgins, J.}, title={I}, publisher={W \\& S}, year={2009}}\n"
+        "@book{c, author={Gelman, Andrew and Hill, Jennifer}, title={T}, publisher={P},"
+        " year={2007}}\n"
+        "@book{d, author={Borenstein, M. and Hedges, L. and Higgins, J.}, title={I},"
+        " publisher={W \\& S}, year={2009}}\n"
     )
     bib_ = notebooks.bibliography.__wrapped__(bib)
     assert bib_.labels == {

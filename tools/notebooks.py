@@ -105,19 +105,29 @@ class Site:
     titles: dict[str, str] = field(default_factory=dict)  # docname -> title
 
     def url(self, docname: str, anchor: str = "") -> str:
+        """Return the address of a page of the website, with an anchor if given."""
         return f"{self.baseurl}{docname}.html" + (f"#{anchor}" if anchor else "")
 
 
-def baseurl(root: Path = ROOT) -> str:
-    """Return the website's address (``html.baseurl`` of ``_config.yml``), ending in ``/``."""
+#: Where the student website is published, under the course website.
+STUDENT_SITE = "student/"
+
+
+def baseurl(root: Path = ROOT, edition: str = "instructor") -> str:
+    """Return the address of a website, ending in ``/``.
+
+    The course website is at ``html.baseurl`` of ``_config.yml``; the student
+    edition at :data:`STUDENT_SITE` under it.
+    """
     url = (config(root).get("html") or {}).get("baseurl", "")
     if not url.startswith(("https://", "http://")):
         raise ReaderError("_config.yml needs html.baseurl, the website's address")
-    return url.rstrip("/") + "/"
+    url = url.rstrip("/") + "/"
+    return url + STUDENT_SITE if edition == "student" else url
 
 
 def exercise_numbers(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, Target]:
-    """Number every labelled exercise "C.k": chapter number C, k-th exercise in it."""
+    """Return the target of every labelled exercise, numbered "C.k" (chapter C, k-th)."""
     found = {}
     for docname, nb in notebooks.items():
         match = _CHAPTER_NUMBER.match(Path(docname).name)
@@ -139,13 +149,15 @@ def exercise_numbers(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, T
     return found
 
 
-def site_from_build(doctrees: Path = BUILD / ".doctrees", root: Path = ROOT) -> Site:
+def site_from_build(
+    doctrees: Path = BUILD / ".doctrees", root: Path = ROOT, edition: str = "instructor"
+) -> Site:
     """Read labels, titles and numbers from the Sphinx environment of the build."""
     import pickle
 
     with open(doctrees / "environment.pickle", "rb") as fh:
         env = pickle.load(fh)
-    site = Site(baseurl(root))
+    site = Site(baseurl(root, edition))
     site.titles = {doc: node.astext() for doc, node in env.titles.items()}
     std = env.domaindata.get("std", {})
     fignumbers = env.toc_fignumbers
@@ -175,6 +187,7 @@ class Bibliography:
     entries: dict[str, str]  # key -> Markdown reference
 
     def cite(self, key: str) -> tuple[str, str]:
+        """Return ``(authors, year)`` of a citation key."""
         if key not in self.labels:
             raise ReaderError(f"citation key {key!r} is not in references.bib")
         return self.labels[key]
@@ -202,7 +215,9 @@ def bibliography(path: Path = ROOT / "book" / "references.bib") -> Bibliography:
         people = entry.persons.get("author") or entry.persons.get("editor") or []
         names = [_surname(p) for p in people]
         if not names:
-            authors = _latex_to_text(entry.fields.get("organization", entry.fields.get("title", key)))
+            authors = _latex_to_text(
+                entry.fields.get("organization", entry.fields.get("title", key))
+            )
         elif len(names) == 1:
             authors = names[0]
         elif len(names) == 2:
@@ -276,7 +291,9 @@ def _blocks(text: str) -> list[str | _Directive]:
             close = body_lines.index("---", 1)
             import yaml
 
-            options = {k: str(v) for k, v in (yaml.safe_load("\n".join(body_lines[1:close])) or {}).items()}
+            options = {
+                k: str(v) for k, v in (yaml.safe_load("\n".join(body_lines[1:close])) or {}).items()
+            }
             body_lines = body_lines[close + 1 :]
         else:
             while body_lines and _OPTION.match(body_lines[0]):
@@ -287,7 +304,9 @@ def _blocks(text: str) -> list[str | _Directive]:
             out.append("\n".join(plain))
             plain = []
         out.append(
-            _Directive(directive.group(1), directive.group(2).strip(), options, "\n".join(body_lines))
+            _Directive(
+                directive.group(1), directive.group(2).strip(), options, "\n".join(body_lines)
+            )
         )
         i = end + 1
     if plain:
@@ -340,7 +359,9 @@ class _Converter:
         elif kind == "md" and ":" in content:
             key = content.split(":", 1)[0]
         if "::" in key:
-            raise ReaderError(f"{self.docname}: glue from another document ({key}) is not supported")
+            raise ReaderError(
+                f"{self.docname}: glue from another document ({key}) is not supported"
+            )
         if key not in self.glue:
             raise ReaderError(f"{self.docname}: no glued value {key!r} in the executed notebook")
         data = self.glue[key]
@@ -386,9 +407,7 @@ class _Converter:
         else:
             number = target.number
             prefix = {"figure": "Fig.", "table": "Table", "code-block": "Listing"}.get(target.kind)
-            default = (
-                f"{prefix} {number}" if name == "numref" and prefix else target.title or label
-            )
+            default = f"{prefix} {number}" if name == "numref" and prefix else target.title or label
         if text and "%s" in text:
             text = text.replace("%s", number)
         elif text and "{number}" in text:
@@ -409,7 +428,11 @@ class _Converter:
             fence = re.match(r"^ {0,3}(`{3,}|~{3,})", line)
             if in_code:
                 out.append(line)
-                if fence and fence.group(1)[0] == in_code[0] and len(fence.group(1)) >= len(in_code):
+                if (
+                    fence
+                    and fence.group(1)[0] == in_code[0]
+                    and len(fence.group(1)) >= len(in_code)
+                ):
                     in_code = None
                 continue
             if fence:
@@ -429,7 +452,7 @@ class _Converter:
         return f"]({self.site.url(docname)}{match.group(3) or ''})"
 
     def _math_labels(self, text: str) -> str:
-        """``$$ ... $$ (label)`` becomes ``$$ ... \\tag{n} $$`` with the site's number."""
+        r"""``$$ ... $$ (label)`` becomes ``$$ ... \\tag{n} $$`` with the site's number."""
 
         def tag(match: re.Match) -> str:
             label = match.group(1)
@@ -492,8 +515,18 @@ class _Converter:
 
 
 def details(summary: str, body: str) -> str:
-    """An HTML ``<details>`` block; blank lines keep its body Markdown."""
+    """Return an HTML ``<details>`` block; blank lines keep its body Markdown."""
     return f"<details>\n<summary><b>{summary}</b></summary>\n\n{body.strip()}\n\n</details>"
+
+
+def _solution_part(title: str, continued: bool, markdown: list[str]) -> str:
+    """Return the ``<details>`` of the Markdown of a gated solution within one cell."""
+    summary = f"{title} (continued)" if continued else title
+    body = "\n\n".join(p for p in markdown if p.strip()) or (
+        "The code cells that follow, up to the end of this solution, compute the "
+        "answer; they are collapsed: click a cell's left bar to show its code."
+    )
+    return details(summary, body)
 
 
 def convert(
@@ -527,16 +560,6 @@ def convert(
             continue
         parts: list[str] = []
         pending: list[str] = []  # markdown of the open gated solution in this cell
-
-        def flush(title: str, continued: bool) -> None:
-            summary = f"{title} (continued)" if continued else title
-            body = "\n\n".join(p for p in pending if p.strip()) or (
-                "The code cells that follow, up to the end of this solution, compute the "
-                "answer; they are collapsed: click a cell's left bar to show its code."
-            )
-            parts.append(details(summary, body))
-            pending.clear()
-
         continued = gated is not None
         for block in _blocks(cell.source):
             name = block.name if isinstance(block, _Directive) else None
@@ -550,15 +573,18 @@ def convert(
                 if not gated:
                     raise ReaderError(f"{docname}: {{solution-end}} without {{solution-start}}")
                 if pending or not continued:
-                    flush(gated, continued)
+                    parts.append(_solution_part(gated, continued, pending))
+                    pending = []
                 gated = None
             elif name == "solution":
-                parts.append(details(conv.solution_title(block.argument), conv.markdown(block.body)))
+                parts.append(
+                    details(conv.solution_title(block.argument), conv.markdown(block.body))
+                )
             else:
                 text = conv.inline(block) if isinstance(block, str) else conv.directive(block)
                 (pending if gated else parts).append(text)
         if gated and (pending or not continued):
-            flush(gated, continued)
+            parts.append(_solution_part(gated, continued, pending))
         new.source = "\n\n".join(p.strip("\n") for p in parts if p.strip())
         new.pop("attachments", None) if not new.source else None
         if new.source:
@@ -646,7 +672,7 @@ def notebook_markup(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def chapter_sources() -> dict[str, nbformat.NotebookNode]:
-    """The committed chapters, keyed by docname (``book/NN_name``)."""
+    """Return the committed chapters, keyed by docname (``book/NN_name``)."""
     return {
         p.relative_to(ROOT).with_suffix("").as_posix(): nbformat.read(p, as_version=4)
         for p in chapters()
