@@ -19,6 +19,8 @@ has been fitted, so posterior draws of :math:`(\mu, \tau)` are available.
   estimate against that predictive (Evans and Moshonov 2006).
 - :func:`planning_prior`: the normal summary of :math:`\theta_{\text{new}}`
   handed to the next experiment.
+- :func:`robust_mixture_prior`: borrowing that reacts to conflict, the
+  planning prior mixed with a vague component (Schmidli et al. 2014).
 
 Nothing here draws figures; the functions return numbers and arrays.
 """
@@ -39,6 +41,7 @@ from helpers._validation import (
     same_length,
 )
 from helpers.classical import fixed_effect
+from helpers.mixtures import NormalMixture, normal_mixture
 
 __all__ = [
     "PlanningPrior",
@@ -49,6 +52,7 @@ __all__ = [
     "planning_prior",
     "power_prior",
     "predictive_draws",
+    "robust_mixture_prior",
     "shrinkage_weights",
 ]
 
@@ -332,3 +336,54 @@ def planning_prior(theta_new) -> PlanningPrior:
     return PlanningPrior(
         mean, sd, float(stats.norm.sf(0.0, mean, sd)), float(np.mean(theta_new > 0))
     )
+
+
+def robust_mixture_prior(mean, sd, *, weight, vague_sd) -> NormalMixture:
+    r"""Build a robust mixture prior: an informative normal mixed with a vague one.
+
+    .. math::
+        \pi(\theta) = w\, N(\theta \mid m, s^2) + (1 - w)\, N(\theta \mid m, s_v^2),
+        \qquad s_v > s,
+
+    the robust meta-analytic-predictive prior of Schmidli et al. (2014): with
+    probability :math:`w` the new group is like the past ones (the
+    informative component, e.g. the planning prior :math:`N(m, s^2)`), and
+    with probability :math:`1 - w` it is not, in which case little is
+    assumed about it. Both components are centred at :math:`m`. After an
+    estimate :math:`y_{\text{new}}` (``.update(estimate, sigma)``, see
+    :mod:`helpers.mixtures`), the informative component keeps its weight
+    when it predicted :math:`y_{\text{new}}` well and loses it under
+    prior-data conflict, so the posterior "lets go" of the past data, which a
+    power prior with a fixed discount never does.
+
+    Parameters
+    ----------
+    mean : float
+        Common centre :math:`m` of both components (finite).
+    sd : float
+        Sd :math:`s > 0` of the informative component.
+    weight : float
+        Prior weight :math:`w \in [0, 1]` of the informative component.
+    vague_sd : float
+        Sd :math:`s_v` of the vague component, larger than ``sd``.
+
+    Returns
+    -------
+    NormalMixture
+        Weights ``(w, 1 - w)``, means ``(m, m)`` and sds ``(s, s_v)``:
+        the informative component first. It has ``pdf``, ``cdf``, ``ppf``,
+        ``mean`` and ``update``.
+
+    References
+    ----------
+    Schmidli, H. et al. (2014). Robust meta-analytic-predictive priors in
+    clinical trials with historical control information. *Biometrics* 70(4),
+    1023-1032.
+    """
+    mean = as_scalar(mean, "mean")
+    sd = as_scalar(sd, "sd", low=0.0, low_open=True)
+    weight = as_scalar(weight, "weight", low=0.0, high=1.0)
+    vague_sd = as_scalar(vague_sd, "vague_sd", low=0.0, low_open=True)
+    if vague_sd <= sd:
+        raise ValueError(f"vague_sd must be larger than sd ({sd:g}), got {vague_sd:g}")
+    return normal_mixture([weight, 1.0 - weight], [mean, mean], [sd, vague_sd])

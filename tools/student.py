@@ -161,6 +161,9 @@ def _student_config() -> dict:
     cfg["launch_buttons"] = {"binderhub_url": "", "colab_url": "", "jupyterhub_url": ""}
     html = cfg.setdefault("html", {})
     html.update(use_repository_button=False, use_issues_button=False, use_edit_page_button=False)
+    local = cfg.setdefault("sphinx", {}).get("local_extensions") or {}
+    for name, path in local.items():  # relative to _config.yml, which moves
+        local[name] = str((ROOT / path).resolve())
     sphinx_cfg = cfg.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_cfg["html_extra_path"] = [
         str((ROOT / p).resolve()) for p in sphinx_cfg.get("html_extra_path", [])
