@@ -21,6 +21,13 @@ MYST_ONLY = re.compile(
 )
 
 
+def test_there_is_an_assignment_for_every_chapter_of_the_first_seven():
+    names = {p.stem for p in SOURCES}
+    firsts = [p.stem for p in chapters() if re.match(r"0[1-7]_", p.name)]
+    assert len(firsts) == 7
+    assert set(firsts) <= names
+
+
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_assignment_is_named_after_a_chapter(path):
     assert path.stem in {p.stem for p in chapters()}
