@@ -40,6 +40,7 @@ then shows the cold times beside the warm ones.
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import os
@@ -51,6 +52,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import nbformat
 from nbclient import NotebookClient
 from nbclient.util import run_sync
 
@@ -297,9 +299,15 @@ def record(
         from jupyter_cache import get_cache
         from jupyter_cache.base import CacheBundleIn
 
+        # the cache matches notebooks on their code cells, metadata included: drop
+        # what the execution added (timings), so the book finds this execution
+        executed = copy.deepcopy(nb)
+        source = nbformat.read(notebook, as_version=4)
+        for cell, original in zip(executed.cells, source.cells, strict=True):
+            cell.metadata = copy.deepcopy(original.metadata)
         cache = get_cache(str(ROOT / execute.get("cache", "_build/.jupyter_cache")))
         cache.cache_notebook_bundle(
-            CacheBundleIn(nb, str(notebook), data={"execution_seconds": wall}),
+            CacheBundleIn(executed, str(notebook), data={"execution_seconds": wall}),
             check_validity=False,
             overwrite=True,
         )
