@@ -14,9 +14,6 @@ CHAPTERS  := $(sort $(wildcard book/[0-9]*.ipynb))
 ASSIGNMENTS := $(sort $(wildcard assignments/[0-9]*.ipynb))
 ASSIGNMENTS_BUILT := _build/assignments/timing.json
 JB_FLAGS  := -W -n --keep-going
-# One measurement per chapter; a chapter is executed again only when it, the
-# helpers package or the environment changed.
-BENCH_PARTS := $(patsubst book/%.ipynb,_build/bench/%.json,$(CHAPTERS))
 HELPERS_SRC := $(shell find helpers -type f -not -path '*/__pycache__/*')
 # MathJax, installed from npm (exact version in tools/mathjax/package-lock.json)
 # and served by the site itself: see html_extra_path in _config.yml.
@@ -54,17 +51,33 @@ $(AXE): $(AXE_NPM)/package-lock.json
 	npm ci --prefix $(AXE_NPM) --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Execute one chapter in a fresh kernel: measures it and fills the book's
-# execution cache, so the book build does not execute it again.
-_build/bench/%.json: book/%.ipynb tools/bench.py $(HELPERS_SRC) $(STAMP)
-	$(BIN)/python tools/bench.py run $< --out $@
+# Every chapter is executed once per build, by nbmake under pytest (the test
+# verdict); the same execution is measured (tools/bench.py: time, memory,
+# import/compile/sample shares, T_import of this run) and fills the book's
+# execution cache, so the book build does not execute it again. Only chapters
+# that changed run again, or all of them when helpers, tools or the
+# environment changed.
+NBMAKE    := $(BIN)/python -m pytest -p tools.nbmake_bench --nbmake --nbmake-timeout=300 -p no:cacheprovider
+EXECUTED  := _build/bench/.executed
+$(EXECUTED): $(CHAPTERS) $(HELPERS_SRC) tools/bench.py tools/nbmake_bench.py _config.yml $(STAMP)
+	@mkdir -p $(@D)
+	$(NBMAKE) $(if $(filter-out $(CHAPTERS),$?),$(CHAPTERS),$(filter $(CHAPTERS),$?))
+	@touch $@
 
-_build/bench.json: $(BENCH_PARTS) _toc.yml
+_build/bench.json: $(EXECUTED) _toc.yml
 	$(BIN)/python tools/bench.py table
 
-bench: $(STAMP) ## execute every chapter afresh in its own kernel; time and memory to _build/bench.json
+# COLD=1: every chapter with empty PyTensor/numba compile caches, recorded
+# beside the warm measurement (_build/bench-cold), nothing cached for the book.
+bench: $(STAMP) ## execute and measure every chapter afresh (COLD=1: with empty compile caches)
+ifeq ($(COLD),1)
+	rm -rf _build/bench-cold
+	$(NBMAKE) --bench-cold $(CHAPTERS)
+	test ! -f _build/bench/.executed || $(BIN)/python tools/bench.py table
+else
 	rm -rf _build/bench
 	$(MAKE) --no-print-directory _build/bench.json
+endif
 
 # Every assignment through otter assign, then its solution graded as a submission
 # would be (full marks or the build fails); the grading times go to the page for
@@ -100,10 +113,9 @@ lint: $(STAMP) ## ruff lint and format check of helpers, tests, book and tools
 unit: $(STAMP) ## unit tests of helpers and tools (not the site, not the assignments' grading)
 	$(BIN)/python -m pytest tests --ignore=tests/site --ignore=tests/assignments
 
-# Executes every chapter as a test under pytest (nbmake), in a fresh kernel
-# each, independently of the book's execution cache.
-notebooks: $(STAMP) ## execute every chapter as a test (nbmake)
-	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 $(CHAPTERS)
+# Every chapter as a test under pytest (nbmake), in a fresh kernel each: the
+# one execution described above.
+notebooks: $(EXECUTED) ## execute every chapter that changed as a test (nbmake), measured and cached for the book
 
 # Tests of the built sites: real browser, links, student edition, runtime budget.
 check-site: book student $(AXE) ## test both built sites in a real browser (screenshots in _build/screens)
