@@ -7,7 +7,7 @@ offending argument, so a learner sees at once which input was wrong.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -69,6 +69,26 @@ def estimates(y, sigma, *, min_length: int = 2) -> tuple[np.ndarray, np.ndarray]
     return y, sigma
 
 
+def estimate_batches(y, sigma) -> tuple[np.ndarray, np.ndarray]:
+    """Check R data sets of estimates: ``y`` (R, J) and ``sigma`` (R, J) or (J,), sigma > 0."""
+    y = as_float_array(y, "y")
+    sigma = as_float_array(sigma, "sigma")
+    if y.ndim != 2:
+        raise ValueError(f"y must be two-dimensional (data sets x groups), got shape {y.shape}")
+    if y.shape[0] < 1 or y.shape[1] < 2:
+        raise ValueError(f"y must hold at least one data set of at least 2 groups, got {y.shape}")
+    if sigma.ndim == 1:
+        sigma = np.broadcast_to(sigma, y.shape) if sigma.shape == y.shape[1:] else sigma
+    if sigma.shape != y.shape:
+        raise ValueError(
+            f"sigma must have the shape of y {y.shape} or one row of {y.shape[1]} values, "
+            f"got shape {sigma.shape}"
+        )
+    if np.any(sigma <= 0):
+        raise ValueError("sigma must be strictly positive")
+    return y, sigma
+
+
 def non_negative(x, name: str, *, allow_inf: bool = False) -> np.ndarray:
     """Return ``x`` (a number or an array) as floats >= 0, e.g. standard deviations.
 
@@ -95,6 +115,38 @@ def positive_int(x, name: str, *, minimum: int = 1) -> int:
     if x < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {x}")
     return int(x)
+
+
+def group_names(names, name: str = "names", *, n_groups: int | None = None) -> list[str]:
+    """Return ``names`` as a list of unique, non-empty string labels, one per group.
+
+    With ``n_groups``, the number of labels must match it.
+    """
+    if isinstance(names, str | bytes) or not isinstance(names, Sequence | np.ndarray | pd.Index):
+        raise TypeError(f"{name} must be a sequence of labels (str), got {type(names).__name__}")
+    names = list(names)
+    if not names:
+        raise ValueError(f"{name} must hold at least one label")
+    if not all(isinstance(x, str) and x for x in names):
+        raise TypeError(f"{name} must hold non-empty strings, got {names}")
+    if n_groups is not None and len(names) != n_groups:
+        raise ValueError(f"{name} must have one label per group ({n_groups}), got {len(names)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{name} must be unique, got {names}")
+    return names
+
+
+def group_coords(names, dim, n_groups: int) -> dict[str, list[str]]:
+    """Check ``names`` (default ``"0"``, ``"1"``, ...) and ``dim``; return ``{dim: names}``.
+
+    The coordinates of a group dimension, as the models and the exact
+    posterior name it: ``dim`` must be a Python identifier such as ``"school"``.
+    """
+    if not isinstance(dim, str) or not dim.isidentifier():
+        raise ValueError(f"dim must be a name such as 'school', got {dim!r}")
+    if names is None:
+        return {dim: [str(j) for j in range(n_groups)]}
+    return {dim: group_names(names, "names", n_groups=n_groups)}
 
 
 def whole_numbers(x, name: str, *, minimum: int = 0, min_length: int = 1) -> np.ndarray:

@@ -17,25 +17,11 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from helpers._validation import as_float_vector, as_scalar, same_length
+from helpers._validation import as_float_vector, as_scalar, group_names, same_length
 
 __all__ = ["forest_plot", "shrinkage_plot"]
 
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
-
-
-def _labels(labels, name: str = "labels") -> list[str]:
-    """Check a sequence of unique, non-empty string labels."""
-    if isinstance(labels, str | bytes) or not isinstance(labels, Sequence | np.ndarray):
-        raise TypeError(f"{name} must be a sequence of strings, got {type(labels).__name__}")
-    labels = list(labels)
-    if not labels:
-        raise ValueError(f"{name} must hold at least one label")
-    if not all(isinstance(x, str) and x for x in labels):
-        raise TypeError(f"{name} must hold non-empty strings, got {labels}")
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"{name} must be unique, got {labels}")
-    return labels
 
 
 def _mapping(x, name: str) -> dict:
@@ -136,7 +122,7 @@ def forest_plot(
         If a vector has the wrong length, a value is not finite, an interval
         has ``lower > estimate`` or ``estimate > upper``, or ``series`` is empty.
     """
-    labels = _labels(labels)
+    labels = group_names(labels, "labels")
     n = len(labels)
     series = _mapping(series, "series")
     if not series:
@@ -259,7 +245,7 @@ def shrinkage_plot(
     ValueError
         If the vectors do not have one finite value per label.
     """
-    labels = _labels(labels)
+    labels = group_names(labels, "labels")
     no_pooling = as_float_vector(no_pooling, "no_pooling")
     partial_pooling = as_float_vector(partial_pooling, "partial_pooling")
     same_length(labels=np.asarray(labels), no_pooling=no_pooling, partial_pooling=partial_pooling)

@@ -22,13 +22,18 @@ from __future__ import annotations
 import arviz as az
 import matplotlib as mpl
 import pytensor
+from scipy import stats
 
-__all__ = ["CI_KIND", "CI_PROB", "setup"]
+__all__ = ["CI_KIND", "CI_PROB", "Z_95", "setup"]
 
 #: Kind of credible interval used throughout the course: equal-tailed.
 CI_KIND = "eti"
 #: Probability of every credible interval in the course.
 CI_PROB = 0.95
+#: The normal quantile of the ``CI_PROB`` central interval,
+#: :math:`z = \Phi^{-1}((1 + \mathrm{CI\_PROB}) / 2) = 1.96` (also the
+#: critical value of a two-sided 5% z-test): the one z of the course.
+Z_95 = float(stats.norm.ppf((1 + CI_PROB) / 2))
 
 _RC = {
     "figure.figsize": (7.0, 4.0),
