@@ -13,14 +13,19 @@ import numpy as np
 import pandas as pd
 
 
-def as_float_vector(x, name: str, *, min_length: int = 1) -> np.ndarray:
-    """Return ``x`` as a finite 1-D float array, or raise naming ``name``."""
+def _floats(x, name: str, what: str) -> np.ndarray:
+    """Return ``x`` as a float array; refuse text, None and non-numbers naming ``name``."""
     if isinstance(x, str | bytes) or x is None:
-        raise TypeError(f"{name} must be a sequence of numbers, got {type(x).__name__}")
+        raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
     try:
-        arr = np.asarray(x, dtype=float)
+        return np.asarray(x, dtype=float)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must contain only numbers") from err
+
+
+def as_float_vector(x, name: str, *, min_length: int = 1) -> np.ndarray:
+    """Return ``x`` as a finite 1-D float array, or raise naming ``name``."""
+    arr = _floats(x, name, "a sequence of numbers")
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
     if arr.size < min_length:
@@ -35,12 +40,7 @@ def as_float_array(x, name: str, *, allow_inf: bool = False) -> np.ndarray:
 
     Infinite values are rejected unless ``allow_inf`` is true.
     """
-    if isinstance(x, str | bytes) or x is None:
-        raise TypeError(f"{name} must be a number or an array of numbers, got {type(x).__name__}")
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must contain only numbers") from err
+    arr = _floats(x, name, "a number or an array of numbers")
     if np.any(np.isnan(arr)):
         raise ValueError(f"{name} must not contain NaN")
     if not allow_inf and not np.all(np.isfinite(arr)):

@@ -66,6 +66,13 @@ def _axes(ax, figsize) -> tuple[Figure, Axes]:
     return ax.figure, ax
 
 
+def _legend_above(ax: Axes) -> None:
+    """Put the legend in two columns above the axes, clear of the data."""
+    ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=2, borderaxespad=0.0, fontsize="small"
+    )
+
+
 def forest_plot(
     labels: Sequence[str],
     series: Mapping[str, tuple],
@@ -176,9 +183,7 @@ def forest_plot(
     ax.grid(axis="y", visible=False)
     if xlabel is not None:
         ax.set_xlabel(xlabel)
-    ax.legend(
-        loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=2, borderaxespad=0.0, fontsize="small"
-    )
+    _legend_above(ax)
     return fig
 
 
@@ -286,7 +291,5 @@ def shrinkage_plot(
     ax.grid(axis="x", visible=False)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
-    ax.legend(
-        loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=2, borderaxespad=0.0, fontsize="small"
-    )
+    _legend_above(ax)
     return fig

@@ -46,6 +46,17 @@ def _group_sizes(sizes, arg: str, n_groups: int, *, minimum: int) -> np.ndarray:
     return arr
 
 
+def _normal_truth(mu, tau, baseline, noise_sd, rng):
+    """Check the truth of a normal-outcome simulation: mu, tau >= 0, baseline, noise_sd > 0."""
+    return (
+        as_scalar(mu, "mu"),
+        as_scalar(tau, "tau", low=0.0),
+        as_scalar(baseline, "baseline"),
+        as_scalar(noise_sd, "noise_sd", low=0.0, low_open=True),
+        generator(rng, "rng"),
+    )
+
+
 def simulate_segments(
     names: Sequence[str],
     n_per_segment: Sequence[int],
@@ -104,11 +115,7 @@ def simulate_segments(
     """
     names = group_names(names)
     sizes = _group_sizes(n_per_segment, "n_per_segment", len(names), minimum=2)
-    mu = as_scalar(mu, "mu")
-    tau = as_scalar(tau, "tau", low=0.0)
-    baseline = as_scalar(baseline, "baseline")
-    noise_sd = as_scalar(noise_sd, "noise_sd", low=0.0, low_open=True)
-    rng = generator(rng, "rng")
+    mu, tau, baseline, noise_sd, rng = _normal_truth(mu, tau, baseline, noise_sd, rng)
 
     theta = rng.normal(mu, tau, size=len(names))
     treatment, revenue = [], []
@@ -201,11 +208,7 @@ def simulate_markets(
     """
     names = group_names(names)
     sizes = _group_sizes(n_per_arm, "n_per_arm", len(names), minimum=2)
-    mu = as_scalar(mu, "mu")
-    tau = as_scalar(tau, "tau", low=0.0)
-    baseline = as_scalar(baseline, "baseline")
-    noise_sd = as_scalar(noise_sd, "noise_sd", low=0.0, low_open=True)
-    rng = generator(rng, "rng")
+    mu, tau, baseline, noise_sd, rng = _normal_truth(mu, tau, baseline, noise_sd, rng)
 
     theta = rng.normal(mu, tau, size=len(names))
     y, sigma = np.empty(len(names)), np.empty(len(names))

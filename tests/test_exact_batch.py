@@ -134,17 +134,19 @@ def test_intervals_are_calibrated_when_the_prior_generates_the_data():
 
 
 def test_cost_grows_no_faster_than_the_number_of_data_sets(markets):
-    # Measured against one data set in the same run (a few milliseconds): 500
-    # data sets cost at most about 500 times as much, a second or two.
+    # Measured against a quarter of the data sets in the same run, alternately
+    # (a shared machine is slower some seconds than others): 200 data sets
+    # cost about four times as much as 50, far from the eight times allowed.
     y, sigma = markets
     rng = np.random.default_rng(1)
-    many = rng.normal(0.4, np.sqrt(0.25 + sigma**2), size=(500, 8))
-    one = min(
-        _timed(lambda: exact.posterior_quantiles_batch(many[:1], sigma, [0.05, 0.95]))
-        for _ in range(3)
-    )
-    batch = _timed(lambda: exact.posterior_quantiles_batch(many, sigma, [0.05, 0.95]))
-    assert batch < 2 * 500 * one
+    many = rng.normal(0.4, np.sqrt(0.25 + sigma**2), size=(200, 8))
+    small, large = [], []
+    for _ in range(2):
+        small.append(
+            _timed(lambda: exact.posterior_quantiles_batch(many[:50], sigma, [0.05, 0.95]))
+        )
+        large.append(_timed(lambda: exact.posterior_quantiles_batch(many, sigma, [0.05, 0.95])))
+    assert min(large) < 8 * min(small)
     assert y.shape == (12, 8)
 
 
