@@ -1,3 +1,5 @@
+import os
+
 import arviz as az
 import matplotlib as mpl
 import pytensor
@@ -30,3 +32,18 @@ def test_z_95_is_the_quantile_of_the_course_interval():
 
     assert style.Z_95 == stats.norm.ppf((1 + style.CI_PROB) / 2) == stats.norm.ppf(0.975)
     assert isinstance(style.Z_95, float)
+
+
+def test_setup_has_numba_cache_its_shape_error_helper_with_pytensors_cache():
+    import numba
+    from numba.core.registry import cpu_target
+    from numba.np import arrayobj
+
+    style.setup()
+    templates = cpu_target.typing_context.resolve_value_type(
+        arrayobj.raise_with_shape_context
+    ).templates
+    assert templates and all(t._jit_options.get("cache") is True for t in templates)
+    assert numba.config.CACHE_DIR
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        assert numba.config.CACHE_DIR.startswith(str(pytensor.config.base_compiledir))
