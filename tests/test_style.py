@@ -16,6 +16,13 @@ def test_setup_sets_interval_kind_and_probability():
     assert mpl.rcParams["axes.spines.top"] is False
 
 
+def test_setup_uses_the_colour_blind_safe_palette():
+    style.setup()
+    colours = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
+    assert [c.upper() for c in colours] == [c.upper() for c in style.PALETTE]
+    assert style.PALETTE[:4] == ("#0072B2", "#E69F00", "#009E73", "#D55E00")  # Okabe-Ito
+
+
 def test_setup_turns_off_numba_fastmath_for_reproducible_fits():
     pytensor.config.numba__fastmath = True
     try:
