@@ -45,3 +45,19 @@ def test_setup_has_numba_cache_its_shape_error_helper_with_pytensors_cache():
     assert numba.config.CACHE_DIR
     if "NUMBA_CACHE_DIR" not in os.environ:
         assert numba.config.CACHE_DIR.startswith(str(pytensor.config.base_compiledir))
+
+
+def test_setup_lowers_numba_optimisation_unless_numba_opt_is_set(monkeypatch):
+    import numba
+
+    saved = numba.config.OPT
+    try:
+        monkeypatch.delenv("NUMBA_OPT", raising=False)
+        style.setup()
+        assert numba.config.OPT == 1
+        numba.config.OPT = saved
+        monkeypatch.setenv("NUMBA_OPT", "2")
+        style.setup()
+        assert saved == numba.config.OPT
+    finally:
+        numba.config.OPT = saved
