@@ -32,6 +32,9 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from tools.book import ROOT, assignments, chapters, repository
 
+#: Environment variable that points the cell at another clone (``make colab-check``).
+REPOSITORY_ENV = "BORROWING_STRENGTH_REPOSITORY"
+
 #: Tags of the set-up cell: hidden on the website, and recognisable here.
 TAGS = ["remove-cell", "colab-setup"]
 
@@ -41,13 +44,18 @@ _TEMPLATE = """\
 # dependencies; where it is installed (locally, Binder, the book build) do nothing.
 # Written by `make colab-cell` from _config.yml: do not edit by hand.
 import importlib.util
+import os
 import subprocess
 import sys
 
 REPOSITORY, BRANCH = "{url}", "{branch}"
+# `make colab-check` points the install at a local clone (file://) of the repository.
+REPOSITORY = os.environ.get("{env}", REPOSITORY)
 if {missing}:
     raw = REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/")
     lock = f"{{raw}}/{{BRANCH}}/requirements.lock"
+    if REPOSITORY.startswith("file://"):  # a clone checked out at BRANCH
+        lock = f"{{REPOSITORY.removeprefix('file://')}}/requirements.lock"
     package = f"borrowing-strength[{extras}] @ git+{{REPOSITORY}}@{{BRANCH}}"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--constraint", lock, package]
     subprocess.run(pip, check=True)
@@ -71,9 +79,9 @@ def source(root: Path = ROOT, kind: str = "chapter") -> str:
         raise ValueError(f"repository.url must be a GitHub URL for Colab, got {url!r}")
     spec = KINDS[kind]
     missing = " or ".join(f'importlib.util.find_spec("{m}") is None' for m in spec["modules"])
-    return _TEMPLATE.format(url=url, branch=branch, extras=spec["extras"], missing=missing).rstrip(
-        "\n"
-    )
+    return _TEMPLATE.format(
+        url=url, branch=branch, extras=spec["extras"], missing=missing, env=REPOSITORY_ENV
+    ).rstrip("\n")
 
 
 def _kind(path: Path) -> str:
