@@ -22,6 +22,8 @@ from helpers._validation import as_float_vector, as_scalar, group_names, same_le
 __all__ = ["forest_plot", "shrinkage_plot"]
 
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
+# Reference lines and bands are told apart by their dash pattern, not colour alone.
+_DASHES = ("--", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)))
 
 
 def _mapping(x, name: str) -> dict:
@@ -172,12 +174,13 @@ def forest_plot(
             markersize=7,
             label=name,
         )
+    dashes = iter(_DASHES * 4)
     for name, (est, lo, hi) in bands.items():
         colour = next(colours)
         ax.axvspan(lo, hi, color=colour, alpha=0.15, linewidth=0)
-        ax.axvline(est, color=colour, linestyle="--", linewidth=1.2, label=name)
+        ax.axvline(est, color=colour, linestyle=next(dashes), linewidth=1.2, label=name)
     for name, value in lines.items():
-        ax.axvline(value, color="grey", linestyle=":", linewidth=1.2, label=name)
+        ax.axvline(value, color="dimgrey", linestyle=next(dashes), linewidth=1.2, label=name)
     ax.set_yticks(rows, labels)
     ax.set_ylim(-0.7, n - 0.3)
     ax.grid(axis="y", visible=False)
@@ -270,11 +273,14 @@ def shrinkage_plot(
         axis=1,
     )
     ax.add_collection(LineCollection(segments, colors="grey", linewidths=1.0, alpha=0.7))
-    ax.scatter(np.zeros_like(no_pooling), no_pooling, color="C0", zorder=3, label="no pooling")
+    ax.scatter(
+        np.zeros_like(no_pooling), no_pooling, color="C0", marker="o", zorder=3, label="no pooling"
+    )
     ax.scatter(
         np.ones_like(partial_pooling),
         partial_pooling,
         color="C3",
+        marker="s",
         zorder=3,
         label="partial pooling",
     )
