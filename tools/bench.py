@@ -29,7 +29,9 @@ A record (``_build/bench/<chapter>.json``) holds:
   (kernel start-up, numerical work, figures);
 - ``t_import_seconds``: T_import of the same run (:func:`t_import`), and
   ``load_1min``: the load average when the chapter started;
-- ``slowest_cells``: the three slowest code cells, to show where to look.
+- ``slowest_cells``: the three slowest code cells, to show where to look;
+- ``glued_sha256``: a digest of every value the chapter glues into its prose,
+  so that a cold and a warm run can be shown to print the same numbers.
 
 ``make bench COLD=1`` executes every chapter with empty compile caches (a new
 PyTensor ``base_compiledir`` per chapter, which also holds numba's caches; see
@@ -263,6 +265,17 @@ def _cell_seconds(cell) -> float | None:
     return (parse(end.replace("Z", "+00:00")) - parse(begin.replace("Z", "+00:00"))).total_seconds()
 
 
+def glued_values(nb) -> dict[str, str]:
+    """Return every value the executed notebook glues, ``{name: text/plain}``."""
+    values = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                values[name] = out.get("data", {}).get("text/plain", "")
+    return values
+
+
 def record(
     notebook: Path, nb, measurement: dict, t_import_seconds: float, *, cold: bool = False
 ) -> dict:
@@ -287,6 +300,9 @@ def record(
         "phases": phases,
         "t_import_seconds": round(t_import_seconds, 2),
         "load_1min": round(measurement["load_1min"], 2),
+        "glued_sha256": hashlib.sha256(
+            json.dumps(glued_values(nb), sort_keys=True).encode()
+        ).hexdigest(),
         "slowest_cells": [
             {"id": cid, "seconds": round(s, 2)} for s, cid in sorted(cells, reverse=True)[:3]
         ],
@@ -406,6 +422,8 @@ def table() -> dict:
             flags.append(f"over {TARGET_WARM_RATIO:.0f}x warm")
         if c and ratio(c) > TARGET_COLD_RATIO:
             flags.append(f"over {TARGET_COLD_RATIO:.0f}x cold")
+        if c and c.get("glued_sha256") != r.get("glued_sha256"):
+            flags.append("COLD AND WARM NUMBERS DIFFER")
         if r["peak_rss_mb"] > TARGET_RSS_MB:
             flags.append(f"over {TARGET_RSS_MB:.0f} MB")
         ph = r["phases"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlparse
 
@@ -307,17 +308,30 @@ def test_exercises_render_and_solutions_are_collapsed(chapter, servers, browser,
         context.close()
 
 
+@cache
+def _page_words() -> dict[str, tuple[list[str], set[str]]]:
+    """Each instructor page's prose words (6+ letters) and the set of all its words.
+
+    Parsed once per session: every (site, chapter) search test needs all pages.
+    """
+    root = require_site("instructor")
+    found = {}
+    for path in root.rglob("*.html"):
+        if "_static" in path.parts:
+            continue
+        page = htmltext.parse(path)
+        found[path.relative_to(root).with_suffix("").as_posix()] = (
+            re.findall(r"\b[a-z]{6,}\b", " ".join(page.prose).lower()),
+            set(re.findall(r"\b[a-z]{6,}\b", " ".join(page.text).lower())),
+        )
+    return found
+
+
 def _distinctive_word(chapter: str) -> str:
     """The most frequent word of the chapter's prose that no other page contains."""
-    root = require_site("instructor")
-    texts = {
-        path.relative_to(root).with_suffix("").as_posix(): htmltext.parse(path)
-        for path in root.rglob("*.html")
-        if "_static" not in path.parts
-    }
-    words = re.findall(r"\b[a-z]{6,}\b", " ".join(texts[chapter].prose).lower())
-    elsewhere = " ".join(" ".join(p.text) for doc, p in texts.items() if doc != chapter)
-    others = set(re.findall(r"\b[a-z]{6,}\b", elsewhere.lower()))
+    texts = _page_words()
+    words = texts[chapter][0]
+    others = set().union(*(every for doc, (_, every) in texts.items() if doc != chapter))
     unique = [w for w in words if w not in others]
     assert unique, f"{chapter} has no word of its own to search for"
     return max(sorted(set(unique)), key=unique.count)

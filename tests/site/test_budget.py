@@ -61,6 +61,16 @@ def test_bench_measured_t_import_and_the_shares(bench):
         assert phases["import"] > 0, f"{row['chapter']}: no import was timed"
 
 
+def test_cold_and_warm_caches_give_the_same_numbers(bench, chapter):
+    row = _record(bench, chapter)
+    cold = {r["chapter"]: r for r in bench.get("cold", [])}.get(row["chapter"])
+    if cold is None:
+        pytest.skip("no run with empty caches: make bench COLD=1")
+    assert cold["glued_sha256"] == row["glued_sha256"], (
+        f"{chapter} glues other numbers with empty compile caches than with warm ones"
+    )
+
+
 def test_chapter_meets_the_speed_and_memory_targets(bench, chapter):
     row = _record(bench, chapter)
     missed = []
