@@ -135,8 +135,14 @@ def test_grading_scores_every_kind_of_submission(name, timing, tmp_path):
 @pytest.mark.parametrize("name", NAMES)
 def test_student_notebook_holds_no_solution_and_no_hidden_test(name, timing):
     source = nbformat.read(tool.source(name), as_version=4)
-    student_text = (tool.OUT / name / "student" / f"{name}.ipynb").read_text()
-    student = json.loads(student_text)
+    student = json.loads((tool.OUT / name / "student" / f"{name}.ipynb").read_text())
+    tests_code = [
+        case["code"]
+        for test in student["metadata"]["otter"]["tests"].values()
+        for suite in test["suites"]
+        for case in suite["cases"]
+    ]
+    student_text = "\n".join(["".join(c["source"]) for c in student["cells"]] + tests_code)
     secrets, public = [], []
     inside = None
     for cell in source.cells:
