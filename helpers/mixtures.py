@@ -28,8 +28,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special, stats
 
+from helpers._mixture import _invert, _normal_mixture
 from helpers._validation import as_float_array, as_float_vector, as_scalar, same_length
-from helpers.exact import _invert, _normal_mixture
 
 __all__ = ["NormalMixture", "normal_mixture"]
 

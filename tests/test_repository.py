@@ -187,3 +187,20 @@ def test_repository_url_has_one_source():
         assert not any(url in "".join(c["source"]) for c in rest), (
             f"{holder} repeats the repository URL outside its set-up cell"
         )
+
+
+def test_every_helpers_package_is_installed_and_no_module_is_long():
+    # A non-editable install (Colab, Binder) ships only the packages pyproject lists.
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    listed = set(re.findall(r'"(helpers[\w.]*)"', pyproject.split("[tool.setuptools]")[1]))
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in ROOT.glob("helpers/**/__init__.py")
+    }
+    assert on_disk <= listed, f"add {sorted(on_disk - listed)} to [tool.setuptools] packages"
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in ROOT.glob("helpers/**/*.py")
+        if (n := len(p.read_text().splitlines())) > 500
+    }
+    assert not long, f"helpers modules over 500 lines (split them): {long}"
