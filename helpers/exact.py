@@ -50,6 +50,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from helpers._loo import loo_log_predictive
 from helpers._mixture import _batch_quantiles
 from helpers._tau_grid import (
     MuConditional,
@@ -481,67 +482,3 @@ def posterior_quantiles_batch(
             "prob": probs,
         },
     )
-
-
-def loo_log_predictive(y, sigma, *, tau_max=None, log_tau_prior=None) -> np.ndarray:
-    r"""Exact leave-one-group-out log predictive densities :math:`\log p(y_j \mid y_{-j})`.
-
-    Leaving group :math:`j` out, the other groups' posterior of
-    :math:`(\mu, \tau)` predicts its estimate. Given :math:`\tau`, under the
-    flat prior on :math:`\mu`, :math:`\mu \mid \tau, y_{-j} \sim
-    N(\hat\mu_{-j}, V_{-j})` (:func:`conditional_mu` on the other groups) and
-    :math:`y_j = \mu + (\theta_j - \mu) + \varepsilon_j`, so
-
-    .. math::
-        p(y_j \mid y_{-j}) = \int N\bigl(y_j \mid \hat\mu_{-j}(\tau),\;
-        V_{-j}(\tau) + \tau^2 + \sigma_j^2\bigr)\, p(\tau \mid y_{-j})\, d\tau,
-
-    a one-dimensional integral, computed by Simpson's rule on the default
-    grid of :func:`sample_posterior` for :math:`p(\tau \mid y_{-j})`. The sum
-    over :math:`j` is the exact leave-one-group-out expected log predictive
-    density that PSIS-LOO estimates from posterior draws (Vehtari, Gelman and
-    Gabry 2017).
-
-    Parameters
-    ----------
-    y : array_like
-        The estimates :math:`y_j`: at least 3, and at least 4 under the
-        default flat prior on :math:`\tau` (each fit leaves one group out, and
-        that prior needs three groups for a proper posterior).
-    sigma : array_like
-        Their standard errors :math:`\sigma_j > 0`.
-    tau_max, log_tau_prior
-        Prior on :math:`\tau`, as in :func:`log_tau_posterior`; default flat on
-        :math:`(0, \infty)`. The prior on :math:`\mu` is flat (``mu_bounds`` is
-        not offered here).
-
-    Returns
-    -------
-    numpy.ndarray
-        :math:`\log p(y_j \mid y_{-j})`, shape ``(J,)``.
-
-    References
-    ----------
-    Vehtari, A., Gelman, A. and Gabry, J. (2017). Practical Bayesian model
-    evaluation using leave-one-out cross-validation and WAIC. *Statistics and
-    Computing* 27(5), 1413-1432.
-    """
-    y, sigma = _check_data(y, sigma)
-    if len(y) < 3:
-        raise ValueError(f"y must have at least 3 groups to leave one out, got {len(y)}")
-    prior = _check_prior(None, tau_max, log_tau_prior)
-    if len(y) < 4 and tau_max is None and log_tau_prior is None:
-        raise ValueError(
-            f"y must have at least 4 groups under the flat prior on tau, got {len(y)}: "
-            "give tau_max or log_tau_prior"
-        )
-    out = np.empty(len(y))
-    for j in range(len(y)):
-        rest = np.arange(len(y)) != j
-        grid = _default_grid(y[rest], sigma[rest], prior)
-        tau, weight = _simpson_nodes(grid, 1)
-        keep = weight > 0
-        mean, var = _mu_moments(tau[keep], y[rest], sigma[rest])
-        scale = np.sqrt(var + tau[keep] ** 2 + sigma[j] ** 2)
-        out[j] = special.logsumexp(np.log(weight[keep]) + stats.norm.logpdf(y[j], mean, scale))
-    return out
