@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 
 import pymc as pm
 
-from helpers._validation import estimates, two_arm_counts
+from helpers._validation import estimates, group_coords, two_arm_counts
 from helpers.priors import TauPrior
 
 __all__ = [
@@ -142,16 +142,7 @@ def _coords(names, dim, n_groups: int, centered) -> dict:
     """Check the shared model options; return the coords ``{dim: names}``."""
     if not isinstance(centered, bool):
         raise TypeError(f"centered must be True or False, got {centered!r}")
-    if not isinstance(dim, str) or not dim.isidentifier():
-        raise ValueError(f"dim must be a name such as 'school', got {dim!r}")
-    if names is None:
-        names = [str(j) for j in range(n_groups)]
-    names = list(names)
-    if len(names) != n_groups:
-        raise ValueError(f"names must have one label per group ({n_groups}), got {len(names)}")
-    if len(set(names)) != len(names):
-        raise ValueError("names must be unique")
-    return {dim: names}
+    return group_coords(names, dim, n_groups)
 
 
 def _population(mu_prior, tau_prior, dim: str, centered: bool):

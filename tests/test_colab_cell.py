@@ -57,6 +57,13 @@ def test_setup_cell_installs_the_package_with_the_lock_as_constraints(monkeypatc
     assert "restart the session" in capsys.readouterr().out
 
 
+def test_setup_cell_installs_from_a_local_clone_for_the_rehearsal(monkeypatch, tmp_path):
+    monkeypatch.setenv(colab_cell.REPOSITORY_ENV, f"file://{tmp_path}")
+    (command,), _ = _run_cell(monkeypatch, helpers_installed=False)[0]
+    assert command[6] == f"{tmp_path}/requirements.lock"
+    assert Requirement(command[7]).url == f"git+file://{tmp_path}@{repository()[1]}"
+
+
 def test_notebook_extra_is_pinned_by_the_lock():
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"

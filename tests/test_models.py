@@ -101,9 +101,9 @@ def test_rejects_bad_input(kwargs, error, match):
 
 
 def test_short_fit_recovers_exact_quantiles():
-    import arviz as az
     import pymc as pm
 
+    from helpers.diagnostics import compare_with_exact
     from helpers.exact import posterior_quantiles
 
     y, sigma = [12.0, -3.0, 6.0, 1.0, 9.0], [6.0, 5.0, 7.0, 4.0, 8.0]
@@ -118,14 +118,8 @@ def test_short_fit_recovers_exact_quantiles():
             chains=4, draws=1000, tune=1000, target_accept=0.9, random_seed=3, progressbar=False
         )
     exact = posterior_quantiles(y, sigma, [0.25, 0.5, 0.75], mu_bounds=(-30, 30), tau_max=40)
-    post = idata.posterior.to_dataset()
-    for row in exact.index:
-        name, _, index = row.partition("[")
-        values = post[name] if not index else post[name].isel(group=int(index[:-1]))
-        for p in exact.columns:
-            mcmc = float(values.quantile(p, dim=("chain", "draw")))
-            mcse = float(az.mcse(values.to_dataset(name=name), method="quantile", prob=p)[name])
-            assert abs(mcmc - exact.loc[row, p]) < 4 * mcse + 0.05, (row, p, mcmc)
+    comparison = compare_with_exact(idata, exact)
+    assert comparison.ok, comparison.table
 
 
 # --------------------------------------------------------------------------

@@ -161,11 +161,13 @@ def test_ci_installs_chromium_and_forbids_skipping_the_browser_tests():
 def test_repository_url_has_one_source():
     """_config.yml is the single source of the repository URL.
 
-    The only other files allowed to hold it are chapters, and only inside their
-    Colab set-up cell, which must be exactly what tools/colab_cell.py writes
-    from _config.yml (so editing _config.yml and not the chapters fails here).
+    The only other files allowed to hold it are chapters and assignments, and
+    only inside their Colab set-up cell, which must be exactly what
+    tools/colab_cell.py writes from _config.yml (so editing _config.yml and not
+    the notebooks fails here).
     """
     from tools import colab_cell
+    from tools.book import assignments
 
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     tracked = subprocess.run(
@@ -175,12 +177,16 @@ def test_repository_url_has_one_source():
         f for f in tracked if (ROOT / f).is_file() and url in (ROOT / f).read_text(errors="ignore")
     ]
     chapters = {f"book/{nb.name}" for nb in NOTEBOOKS}
+    kinds = dict.fromkeys(chapters, "chapter") | {
+        f"assignments/{nb.name}": "assignment" for nb in assignments()
+    }
     assert "_config.yml" in holders
     for holder in set(holders) - {"_config.yml"}:
-        assert holder in chapters, f"{holder} repeats the repository URL of _config.yml"
+        assert holder in kinds, f"{holder} repeats the repository URL of _config.yml"
         cells = json.loads((ROOT / holder).read_text())["cells"]
         setup = [c for c in cells if "colab-setup" in c.get("metadata", {}).get("tags", [])]
-        assert len(setup) == 1 and "".join(setup[0]["source"]) == colab_cell.source(), (
+        expected = colab_cell.source(kind=kinds[holder])
+        assert len(setup) == 1 and "".join(setup[0]["source"]) == expected, (
             f"{holder}: Colab set-up cell is stale: run make colab-cell"
         )
         rest = [c for c in cells if c is not setup[0]]

@@ -1,7 +1,8 @@
 """Insert or update the hidden Colab set-up cell of every chapter.
 
 Usage: ``python tools/colab_cell.py`` (``make colab-cell``) rewrites the chapters
-in place; ``--check`` only reports chapters whose cell is missing or stale.
+and the assignments (``assignments/*.ipynb``) in place; ``--check`` only reports
+notebooks whose cell is missing or stale.
 
 A chapter opened in Colab runs in a bare Python without the course package.
 Its first code cell therefore installs the package (from the repository
@@ -13,6 +14,10 @@ tagged ``remove-cell``, so the website does not show it.
 The repository URL is written into the cell from ``_config.yml``;
 ``tests/test_colab_cell.py`` fails when a chapter's cell differs from what
 this script writes, so ``_config.yml`` stays the single source.
+
+An assignment's cell is the same with two differences: it also installs the
+``assign`` extra (otter-grader, whose ``grader.check`` runs the public tests)
+and it installs when either ``helpers`` or ``otter`` is missing.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ import nbformat
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.book import ROOT, chapters, repository
+from tools.book import ROOT, assignments, chapters, repository
+
+#: Environment variable that points the cell at another clone (``make colab-check``).
+REPOSITORY_ENV = "BORROWING_STRENGTH_REPOSITORY"
 
 #: Tags of the set-up cell: hidden on the website, and recognisable here.
 TAGS = ["remove-cell", "colab-setup"]
@@ -36,14 +44,19 @@ _TEMPLATE = """\
 # dependencies; where it is installed (locally, Binder, the book build) do nothing.
 # Written by `make colab-cell` from _config.yml: do not edit by hand.
 import importlib.util
+import os
 import subprocess
 import sys
 
 REPOSITORY, BRANCH = "{url}", "{branch}"
-if importlib.util.find_spec("helpers") is None:
+# `make colab-check` points the install at a local clone (file://) of the repository.
+REPOSITORY = os.environ.get("{env}", REPOSITORY)
+if {missing}:
     raw = REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/")
     lock = f"{{raw}}/{{BRANCH}}/requirements.lock"
-    package = f"borrowing-strength[notebook] @ git+{{REPOSITORY}}@{{BRANCH}}"
+    if REPOSITORY.startswith("file://"):  # a clone checked out at BRANCH
+        lock = f"{{REPOSITORY.removeprefix('file://')}}/requirements.lock"
+    package = f"borrowing-strength[{extras}] @ git+{{REPOSITORY}}@{{BRANCH}}"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--constraint", lock, package]
     subprocess.run(pip, check=True)
     loaded = sorted({{"numpy", "scipy", "pandas", "matplotlib"}} & set(sys.modules))
@@ -52,19 +65,34 @@ if importlib.util.find_spec("helpers") is None:
 """
 
 
-def source(root: Path = ROOT) -> str:
-    """Return the text of the set-up cell for the repository in ``_config.yml``."""
+#: What a notebook's cell installs, and which modules it checks for: chapters and assignments.
+KINDS = {
+    "chapter": {"extras": "notebook", "modules": ("helpers",)},
+    "assignment": {"extras": "assign", "modules": ("helpers", "otter")},
+}
+
+
+def source(root: Path = ROOT, kind: str = "chapter") -> str:
+    """Return the text of the set-up cell of a chapter or an assignment (``kind``)."""
     url, branch = repository(root)
     if not url.startswith("https://github.com/"):
         raise ValueError(f"repository.url must be a GitHub URL for Colab, got {url!r}")
-    return _TEMPLATE.format(url=url, branch=branch).rstrip("\n")
+    spec = KINDS[kind]
+    missing = " or ".join(f'importlib.util.find_spec("{m}") is None' for m in spec["modules"])
+    return _TEMPLATE.format(
+        url=url, branch=branch, extras=spec["extras"], missing=missing, env=REPOSITORY_ENV
+    ).rstrip("\n")
+
+
+def _kind(path: Path) -> str:
+    return "assignment" if path.parent.name == "assignments" else "chapter"
 
 
 def _first_code(nb) -> int | None:
     return next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
 
 
-def problems(nb, root: Path = ROOT) -> list[str]:
+def problems(nb, root: Path = ROOT, kind: str = "chapter") -> list[str]:
     """Return what is wrong with the set-up cell of ``nb`` (empty when it is right)."""
     index = _first_code(nb)
     if index is None:
@@ -73,14 +101,14 @@ def problems(nb, root: Path = ROOT) -> list[str]:
     found = []
     if not set(TAGS) <= set(cell.metadata.get("tags", [])):
         found.append(f"the first code cell is not tagged {TAGS}")
-    if cell.source != source(root):
+    if cell.source != source(root, kind):
         found.append("the first code cell is not the current set-up cell")
     return found
 
 
-def apply(nb, root: Path = ROOT) -> bool:
+def apply(nb, root: Path = ROOT, kind: str = "chapter") -> bool:
     """Insert or update the set-up cell of ``nb`` in place; return whether it changed."""
-    if not problems(nb, root):
+    if not problems(nb, root, kind):
         return False
     tagged = [c for c in nb.cells if "colab-setup" in c.metadata.get("tags", [])]
     first = _first_code(nb)
@@ -89,7 +117,7 @@ def apply(nb, root: Path = ROOT) -> bool:
     else:
         cell = nbformat.v4.new_code_cell()
     nb.cells = [c for c in nb.cells if not any(c is t for t in tagged)]
-    cell.source = source(root)
+    cell.source = source(root, kind)
     cell.metadata["tags"] = [*TAGS, *(t for t in cell.metadata.get("tags", []) if t not in TAGS)]
     if not any(c is cell for c in nb.cells):
         first = _first_code(nb)
@@ -101,12 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     """Update (or with ``--check`` verify) the set-up cell of every chapter."""
     check = "--check" in (argv if argv is not None else sys.argv[1:])
     stale = []
-    for path in chapters():
+    for path in [*chapters(), *assignments()]:
         nb = nbformat.read(path, as_version=4)
         if check:
-            if problems(nb):
+            if problems(nb, kind=_kind(path)):
                 stale.append(path.name)
-        elif apply(nb):
+        elif apply(nb, kind=_kind(path)):
             nbformat.write(nb, path)
             print(f"{path.relative_to(ROOT)}: set-up cell written")
     if stale:
