@@ -39,13 +39,32 @@ from pathlib import Path
 import arviz as az
 import matplotlib as mpl
 import pytensor
+from scipy import stats
 
-__all__ = ["CI_KIND", "CI_PROB", "setup"]
+__all__ = ["CI_KIND", "CI_PROB", "PALETTE", "Z_95", "setup"]
 
 #: Kind of credible interval used throughout the course: equal-tailed.
 CI_KIND = "eti"
 #: Probability of every credible interval in the course.
 CI_PROB = 0.95
+#: The normal quantile of the ``CI_PROB`` central interval,
+#: :math:`z = \Phi^{-1}((1 + \mathrm{CI\_PROB}) / 2) = 1.96` (also the
+#: critical value of a two-sided 5% z-test): the one z of the course.
+Z_95 = float(stats.norm.ppf((1 + CI_PROB) / 2))
+
+#: The colour cycle of every figure: Okabe and Ito's palette, told apart with
+#: any common colour-vision deficiency (black last). Colour is never the only
+#: cue: ``helpers.plots`` pairs each colour with its own marker or line style.
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
 
 _RC = {
     "figure.figsize": (7.0, 4.0),
@@ -77,6 +96,7 @@ def setup() -> dict:
         The ArviZ interval settings now in force, ``{"ci_kind": ..., "ci_prob": ...}``.
     """
     mpl.rcParams.update(_RC)
+    mpl.rcParams["axes.prop_cycle"] = mpl.cycler(color=list(PALETTE))
     az.rcParams["stats.ci_kind"] = CI_KIND
     az.rcParams["stats.ci_prob"] = CI_PROB
     pytensor.config.numba__fastmath = False
