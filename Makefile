@@ -5,6 +5,8 @@
 #   make test     lint, unit tests, every chapter executed, strict book build, student edition,
 #                 and the built site tested in a real browser (screenshots in _build/screens)
 #   make colab-cell  insert or update the hidden Colab set-up cell of every chapter
+#   make release VERSION=x.y.z  version, changelog, commit and tag (clean tree, tests passed)
+#   make pin REF=v0.2.0  point launch buttons and Colab set-up cells at a release tag
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
 
@@ -26,10 +28,11 @@ HELPERS_SRC := $(shell find helpers -type f -not -path '*/__pycache__/*')
 MATHJAX_NPM := tools/mathjax
 MATHJAX     := _build/extra/_static/mathjax/tex-mml-chtml.js
 
-.PHONY: book student bench test lint unit notebooks build-strict check-site colab-cell lock clean help
+.PHONY: book student bench test lint unit notebooks build-strict check-site colab-cell lock clean help \
+        release pin
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,10p' Makefile
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (3.13 recommended): install it, e.g. 'pyenv install 3.13', and run make again." >&2; exit 1; }
@@ -84,12 +87,24 @@ build-strict: book
 check-site: book student
 	$(BIN)/python -m pytest tests/site
 
+# The last step records that every test passed for this commit (make release checks it).
 test: lint unit notebooks book student check-site
+	$(BIN)/python tools/release.py stamp
 
 colab-cell: $(STAMP)
 	$(BIN)/python tools/colab_cell.py
 
-# Re-resolve every dependency from pyproject.toml and write the lock file.
+# A release: see tools/release.py and "Teaching from a release" in README.md.
+release: $(STAMP)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z" >&2; exit 2; }
+	$(BIN)/python tools/release.py release $(VERSION)
+
+pin: $(STAMP)
+	@test -n "$(REF)" || { echo "usage: make pin REF=v0.2.0 (a tag or branch)" >&2; exit 2; }
+	$(BIN)/python tools/release.py pin $(REF)
+
+# Re-resolve every dependency from pyproject.toml and write the lock file, then
+# environment.yml: Binder's runtime subset of the same resolution (no dev tools).
 lock:
 	rm -rf /tmp/bs-lock-venv
 	$(PYTHON) -m venv /tmp/bs-lock-venv
@@ -99,7 +114,7 @@ lock:
 	  echo "# Regenerate with 'make lock'; every install (make, CI, Binder, Colab) uses this file."; \
 	  /tmp/bs-lock-venv/bin/python -m pip freeze --all --exclude-editable \
 	    | grep -viE '^(pip|borrowing-strength)( @|==)'; } > requirements.lock
-	$(PYTHON) .ci/sync_environment.py
+	/tmp/bs-lock-venv/bin/python .ci/sync_environment.py
 
 clean:
 	rm -rf _build

@@ -19,3 +19,6 @@ One module per concept:
 """
 
 __version__ = "0.1.0"
+#: Marks this package as the course's own ``helpers`` (the Colab set-up cell looks
+#: for it, so that another module named ``helpers`` is recognised, not used).
+__course__ = "borrowing-strength"

@@ -4,13 +4,18 @@ Usage: ``python tools/colab_cell.py`` (``make colab-cell``) rewrites the chapter
 in place; ``--check`` only reports chapters whose cell is missing or stale.
 
 A chapter opened in Colab runs in a bare Python without the course package.
-Its first code cell therefore installs the package (from the repository
-named in ``_config.yml``) with the locked versions of its dependencies when
-``helpers`` cannot be imported, and does nothing anywhere else: locally, on
-Binder (postBuild installs the package) and in the book build. The cell is
-tagged ``remove-cell``, so the website does not show it.
+Its first code cell therefore installs the package (from the repository and
+ref named in ``_config.yml``: ``repository.url`` and ``repository.branch``,
+a branch or a release tag) with the locked versions of its dependencies when
+the distribution ``borrowing-strength`` is not installed, and installs nothing
+anywhere else: locally, on Binder (postBuild installs the package) and in the
+book build. It then checks that ``import helpers`` finds the course's own
+package (its ``__init__.py`` holds :data:`MARKER`), not a learner's
+``helpers.py`` or ``helpers/`` folder next to the notebook, which Python would
+import first; if not, it stops with an error that says what to rename. The
+cell is tagged ``remove-cell``, so the website does not show it.
 
-The repository URL is written into the cell from ``_config.yml``;
+The repository URL and ref are written into the cell from ``_config.yml``;
 ``tests/test_colab_cell.py`` fails when a chapter's cell differs from what
 this script writes, so ``_config.yml`` stays the single source.
 """
@@ -27,44 +32,82 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from tools.book import ROOT, chapters, repository
 
+#: The course's distribution (``pyproject.toml``'s project name).
+DISTRIBUTION = "borrowing-strength"
+
 #: Tags of the set-up cell: hidden on the website, and recognisable here.
 TAGS = ["remove-cell", "colab-setup"]
 
 _TEMPLATE = """\
-# Set-up for Colab, hidden on the website. Where the course package `helpers` is
-# missing, install it from the course repository with the locked versions of its
+# Set-up for Colab, hidden on the website. Where the course package is missing,
+# install it from the course repository with the locked versions of its
 # dependencies; where it is installed (locally, Binder, the book build) do nothing.
+# Then check that `import helpers` finds the course's own package.
 # Written by `make colab-cell` from _config.yml: do not edit by hand.
+import importlib.metadata
 import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
-REPOSITORY, BRANCH = "{url}", "{branch}"
-if importlib.util.find_spec("helpers") is None:
+REPOSITORY, REF = "{url}", "{ref}"
+MARKER = {marker!r}  # in the course package's helpers/__init__.py
+try:
+    for name in [{distributions}]:
+        importlib.metadata.distribution(name)
+except importlib.metadata.PackageNotFoundError:
     raw = REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/")
-    lock = f"{{raw}}/{{BRANCH}}/requirements.lock"
-    package = f"borrowing-strength[notebook] @ git+{{REPOSITORY}}@{{BRANCH}}"
+    lock = f"{{raw}}/{{REF}}/requirements.lock"
+    package = f"{dist}[{extras}] @ git+{{REPOSITORY}}@{{REF}}"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--constraint", lock, package]
     subprocess.run(pip, check=True)
+    importlib.invalidate_caches()
     loaded = sorted({{"numpy", "scipy", "pandas", "matplotlib"}} & set(sys.modules))
     if loaded:
         print(f"{{loaded}} were imported before the install: restart the session, run again")
+spec = importlib.util.find_spec("helpers")
+origin = Path(spec.origin) if spec and spec.origin else None
+if origin is None or not origin.is_file() or MARKER not in origin.read_bytes():
+    found = origin or (spec and [*(spec.submodule_search_locations or [])]) or "nothing"
+    raise ImportError(
+        f"`import helpers` finds {{found}}, which is not this course's package. "
+        "Another file or folder named `helpers` hides it: rename that one "
+        "(for example to my_helpers), restart the kernel and run the notebook again."
+    )
 """
 
+#: The line of ``helpers/__init__.py`` that marks the course's own package.
+MARKER = b'__course__ = "borrowing-strength"'
 
-def source(root: Path = ROOT) -> str:
-    """Return the text of the set-up cell for the repository in ``_config.yml``."""
-    url, branch = repository(root)
+
+#: What a notebook's cell installs (the package's extra) when which distributions
+#: are missing, by kind of notebook.
+KINDS = {
+    "chapter": {"extras": "notebook", "distributions": (DISTRIBUTION,)},
+}
+
+
+def source(root: Path = ROOT, kind: str = "chapter") -> str:
+    """Return the set-up cell of a notebook of ``kind``, for the repository in ``_config.yml``."""
+    url, ref = repository(root)
     if not url.startswith("https://github.com/"):
         raise ValueError(f"repository.url must be a GitHub URL for Colab, got {url!r}")
-    return _TEMPLATE.format(url=url, branch=branch).rstrip("\n")
+    spec = KINDS[kind]
+    return _TEMPLATE.format(
+        url=url,
+        ref=ref,
+        dist=DISTRIBUTION,
+        marker=MARKER,
+        extras=spec["extras"],
+        distributions=", ".join(f'"{name}"' for name in spec["distributions"]),
+    ).rstrip("\n")
 
 
 def _first_code(nb) -> int | None:
     return next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
 
 
-def problems(nb, root: Path = ROOT) -> list[str]:
+def problems(nb, root: Path = ROOT, kind: str = "chapter") -> list[str]:
     """Return what is wrong with the set-up cell of ``nb`` (empty when it is right)."""
     index = _first_code(nb)
     if index is None:
@@ -73,14 +116,14 @@ def problems(nb, root: Path = ROOT) -> list[str]:
     found = []
     if not set(TAGS) <= set(cell.metadata.get("tags", [])):
         found.append(f"the first code cell is not tagged {TAGS}")
-    if cell.source != source(root):
+    if cell.source != source(root, kind):
         found.append("the first code cell is not the current set-up cell")
     return found
 
 
-def apply(nb, root: Path = ROOT) -> bool:
+def apply(nb, root: Path = ROOT, kind: str = "chapter") -> bool:
     """Insert or update the set-up cell of ``nb`` in place; return whether it changed."""
-    if not problems(nb, root):
+    if not problems(nb, root, kind):
         return False
     tagged = [c for c in nb.cells if "colab-setup" in c.metadata.get("tags", [])]
     first = _first_code(nb)
@@ -89,7 +132,7 @@ def apply(nb, root: Path = ROOT) -> bool:
     else:
         cell = nbformat.v4.new_code_cell()
     nb.cells = [c for c in nb.cells if not any(c is t for t in tagged)]
-    cell.source = source(root)
+    cell.source = source(root, kind)
     cell.metadata["tags"] = [*TAGS, *(t for t in cell.metadata.get("tags", []) if t not in TAGS)]
     if not any(c is cell for c in nb.cells):
         first = _first_code(nb)
