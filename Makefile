@@ -1,12 +1,5 @@
-# Borrowing Strength: set-up, book and tests.
-#   make book     build the course website into _build/html (chapters executed and measured once)
-#   make student  build the student edition, without solutions, into _build/student
-#   make bench    execute every chapter afresh in its own kernel; time and memory to _build/bench.json
-#   make test     lint, unit tests, every chapter executed, strict book build, student edition,
-#                 and the built site tested in a real browser (screenshots in _build/screens)
-#   make colab-cell  insert or update the hidden Colab set-up cell of every chapter
-#   make release VERSION=x.y.z  version, changelog, commit and tag (clean tree, tests passed)
-#   make pin REF=v0.2.0  point launch buttons and Colab set-up cells at a release tag
+# Borrowing Strength: set-up, book and tests. `make help` lists the targets,
+# from the `## ...` comment on each target's line.
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
 
@@ -28,11 +21,11 @@ HELPERS_SRC := $(shell find helpers -type f -not -path '*/__pycache__/*')
 MATHJAX_NPM := tools/mathjax
 MATHJAX     := _build/extra/_static/mathjax/tex-mml-chtml.js
 
-.PHONY: book student bench test lint unit notebooks build-strict check-site colab-cell lock clean help \
+.PHONY: book student bench test lint unit notebooks check-site colab-cell lock clean help \
         release pin
 
-help:
-	@sed -n '2,10p' Makefile
+help: ## list the targets and what they do
+	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (3.13 recommended): install it, e.g. 'pyenv install 3.13', and run make again." >&2; exit 1; }
@@ -56,56 +49,54 @@ _build/bench/%.json: book/%.ipynb tools/bench.py $(HELPERS_SRC) $(STAMP)
 _build/bench.json: $(BENCH_PARTS) _toc.yml
 	$(BIN)/python tools/bench.py table
 
-bench: $(STAMP)
+bench: $(STAMP) ## execute every chapter afresh in its own kernel; time and memory to _build/bench.json
 	rm -rf _build/bench
 	$(MAKE) --no-print-directory _build/bench.json
 
-book: $(STAMP) $(MATHJAX) _build/bench.json
+book: $(STAMP) $(MATHJAX) _build/bench.json ## build the website into _build/html (chapters executed and measured once)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
 # The student edition is built from the instructor build's executed notebooks,
 # with every solution cut out; nothing is executed again.
-student: book
+student: book ## build the student edition, without solutions, into _build/student
 	$(BIN)/python tools/student.py
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff lint and format check of helpers, tests, book and tools
 	$(BIN)/ruff check helpers tests book tools
 	$(BIN)/ruff format --check helpers tests book tools
 
-unit: $(STAMP)
+unit: $(STAMP) ## unit tests of helpers and tools (not the site)
 	$(BIN)/python -m pytest tests --ignore=tests/site
 
 # Executes every chapter as a test under pytest (nbmake), in a fresh kernel
 # each, independently of the book's execution cache.
-notebooks: $(STAMP)
+notebooks: $(STAMP) ## execute every chapter as a test (nbmake)
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 $(CHAPTERS)
 
-build-strict: book
-
 # Tests of the built sites: real browser, links, student edition, runtime budget.
-check-site: book student
+check-site: book student ## test both built sites in a real browser (screenshots in _build/screens)
 	$(BIN)/python -m pytest tests/site
 
 # The last step records that every test passed for this commit (make release checks it).
-test: lint unit notebooks book student check-site
+test: lint unit notebooks book student check-site ## everything: lint, unit tests, chapters, strict book build, student edition, site
 	$(BIN)/python tools/release.py stamp
 
-colab-cell: $(STAMP)
+colab-cell: $(STAMP) ## insert or update the hidden Colab set-up cell of every chapter
 	$(BIN)/python tools/colab_cell.py
 
-# A release: see tools/release.py and "Teaching from a release" in README.md.
-release: $(STAMP)
+# Releases: see tools/release.py and "Teaching from a release" in README.md.
+release: $(STAMP) ## VERSION=x.y.z: version, changelog, commit and tag (clean tree, tests passed)
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z" >&2; exit 2; }
 	$(BIN)/python tools/release.py release $(VERSION)
 
-pin: $(STAMP)
+pin: $(STAMP) ## REF=v0.2.0: launch buttons and Colab set-up cells use that tag or branch
 	@test -n "$(REF)" || { echo "usage: make pin REF=v0.2.0 (a tag or branch)" >&2; exit 2; }
 	$(BIN)/python tools/release.py pin $(REF)
 
 # Re-resolve every dependency from pyproject.toml and write the lock file, then
 # environment.yml: Binder's runtime subset of the same resolution (no dev tools).
-lock:
+lock: ## re-resolve every dependency from pyproject.toml into requirements.lock and environment.yml
 	rm -rf /tmp/bs-lock-venv
 	$(PYTHON) -m venv /tmp/bs-lock-venv
 	/tmp/bs-lock-venv/bin/python -m pip install --quiet --upgrade pip
@@ -116,5 +107,5 @@ lock:
 	    | grep -viE '^(pip|borrowing-strength)( @|==)'; } > requirements.lock
 	/tmp/bs-lock-venv/bin/python .ci/sync_environment.py
 
-clean:
+clean: ## remove _build
 	rm -rf _build

@@ -1,15 +1,19 @@
-"""Numerical helpers for the Borrowing Strength course.
+r"""Numerical helpers for the Borrowing Strength course.
 
-One module per concept:
+One module per concept. The group estimates and their standard errors are
+``y`` and ``sigma`` everywhere (:math:`y_j \sim N(\theta_j, \sigma_j^2)`), and
+results are NamedTuples with scipy's field names (``statistic``, ``pvalue``).
 
 - :mod:`helpers.data` -- the course's small data sets.
 - :mod:`helpers.borrowing` -- how much a new group borrows: shrinkage weights,
   power priors, the predictive of a new group, prior-data conflict checks and
   the planning prior handed to the next experiment.
-- :mod:`helpers.classical` -- classical (frequentist) reference computations.
+- :mod:`helpers.classical` -- classical (frequentist) reference computations,
+  one submodule per family: ``anova``, ``meta``, ``effect_sizes``.
 - :mod:`helpers.exact` -- the exact posterior of the normal hierarchical model
   (eight schools): its factorisation, a grid sampler and exact quantiles, also
-  for many data sets at once.
+  for many data sets at once (private numerics in ``_tau_grid`` and ``_mixture``).
+- :mod:`helpers.priors` -- priors on tau stated once, for PyMC and the exact grid.
 - :mod:`helpers.diagnostics` -- MCMC convergence checks.
 - :mod:`helpers.models` -- PyMC models shared by the chapters: normal and binomial
   hierarchical models.

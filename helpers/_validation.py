@@ -6,6 +6,7 @@ offending argument, so a learner sees at once which input was wrong.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 
 import numpy as np
@@ -53,6 +54,47 @@ def as_positive_vector(x, name: str, *, min_length: int = 1) -> np.ndarray:
     if np.any(arr <= 0):
         raise ValueError(f"{name} must be strictly positive")
     return arr
+
+
+def estimates(y, sigma, *, min_length: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    r"""Check group estimates ``y`` and their standard errors ``sigma``.
+
+    The data of the normal hierarchical model, :math:`y_j \sim N(\theta_j, \sigma_j^2)`:
+    two finite 1-D float arrays of the same length, at least ``min_length``
+    values, every ``sigma`` strictly positive.
+    """
+    y = as_float_vector(y, "y", min_length=min_length)
+    sigma = as_positive_vector(sigma, "sigma", min_length=min_length)
+    same_length(y=y, sigma=sigma)
+    return y, sigma
+
+
+def non_negative(x, name: str, *, allow_inf: bool = False) -> np.ndarray:
+    """Return ``x`` (a number or an array) as floats >= 0, e.g. standard deviations.
+
+    Infinite values are rejected unless ``allow_inf`` is true.
+    """
+    arr = as_float_array(x, name, allow_inf=allow_inf)
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be non-negative (it is a standard deviation)")
+    return arr
+
+
+def probabilities(probs, name: str = "probs") -> np.ndarray:
+    """Return a number or a vector of probabilities strictly between 0 and 1."""
+    probs = as_float_vector([probs] if isinstance(probs, numbers.Real) else probs, name)
+    if np.any((probs <= 0) | (probs >= 1)):
+        raise ValueError(f"{name} must lie strictly between 0 and 1")
+    return probs
+
+
+def positive_int(x, name: str, *, minimum: int = 1) -> int:
+    """Return ``x`` as an int of at least ``minimum``; bools and floats are refused."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(x).__name__}")
+    if x < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {x}")
+    return int(x)
 
 
 def whole_numbers(x, name: str, *, minimum: int = 0, min_length: int = 1) -> np.ndarray:

@@ -37,28 +37,37 @@ prior:
     a uniform prior on :math:`\tau` over :math:`(0, \tau_{\max})` instead of
     the whole half-line (``pm.Uniform("tau", 0, tau_max)``);
 ``log_tau_prior``
-    a callable returning :math:`\log p(\tau)` up to a constant, e.g.
-    ``lambda tau: scipy.stats.halfcauchy.logpdf(tau, scale=5)``; it is
-    multiplied with the indicator of ``tau_max`` if both are given.
+    a prior of :mod:`helpers.priors`, e.g. ``HalfCauchy(5.0)`` (the object the
+    PyMC model takes as ``tau_prior`` too; ``Uniform(upper)`` is the same as
+    ``tau_max=upper``), or any callable returning :math:`\log p(\tau)` up to a
+    constant; it is multiplied with the indicator of ``tau_max`` if both are given.
 """
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy import special, stats
+from scipy import stats
 
+from helpers._mixture import _batch_quantiles
+from helpers._tau_grid import (
+    MuConditional,
+    ThetaConditional,
+    _check_prior,
+    _default_grid,
+    _log_tau_density,
+    _mu_moments,
+    _theta_moments,
+    _user_grid,
+)
 from helpers._validation import (
     as_float_array,
-    as_float_vector,
-    as_positive_vector,
-    as_scalar,
-    same_length,
+    estimates,
+    generator,
+    non_negative,
+    positive_int,
+    probabilities,
 )
 
 __all__ = [
@@ -71,69 +80,8 @@ __all__ = [
     "posterior_quantiles_batch",
     "sample_posterior",
 ]
-
-#: Number of nodes of the default grid over tau (see :func:`_default_grid`).
-_N_GRID = 2001
-#: posterior_quantiles mixes over every _STRIDE-th node of that grid (201 nodes).
-_STRIDE = 10
 #: posterior_quantiles_batch works through the data sets in blocks of this many.
 _BATCH = 128
-#: Nodes whose share of the posterior mass is below this are skipped when
-#: mixing over tau; the mass they hold is far below the accuracy reported.
-_NEGLIGIBLE = 1e-14
-
-
-class MuConditional(NamedTuple):
-    r"""Mean and variance of :math:`\mu \mid \tau, y` (before any truncation)."""
-
-    mean: np.ndarray
-    var: np.ndarray
-
-
-class ThetaConditional(NamedTuple):
-    r"""Means, variances and shrinkage factors of :math:`\theta_j \mid \mu, \tau, y`."""
-
-    mean: np.ndarray
-    var: np.ndarray
-    shrinkage: np.ndarray
-
-
-class _Prior(NamedTuple):
-    """Validated prior options."""
-
-    mu_bounds: tuple[float, float] | None
-    tau_max: float | None
-    log_tau_prior: Callable | None
-
-
-class _Grid(NamedTuple):
-    """A discretised p(tau | y) on nodes ``x`` of an integration variable.
-
-    ``tau`` holds the matching tau values and ``to_tau`` maps x to tau;
-    ``density`` is the normalised density with respect to x at the nodes,
-    ``cdf`` its cumulative trapezoid-rule integral and ``log_norm`` the log of
-    the integral of the unnormalised density.
-    """
-
-    x: np.ndarray
-    tau: np.ndarray
-    to_tau: Callable
-    density: np.ndarray
-    cdf: np.ndarray
-    log_norm: float
-
-
-# --------------------------------------------------------------------------
-# Validation
-# --------------------------------------------------------------------------
-
-
-def _check_data(y, sigma) -> tuple[np.ndarray, np.ndarray]:
-    """Validate the estimates and their standard errors."""
-    y = as_float_vector(y, "y", min_length=2)
-    sigma = as_positive_vector(sigma, "sigma", min_length=2)
-    same_length(y=y, sigma=sigma)
-    return y, sigma
 
 
 def _check_batch(y, sigma) -> tuple[np.ndarray, np.ndarray]:
@@ -154,516 +102,6 @@ def _check_batch(y, sigma) -> tuple[np.ndarray, np.ndarray]:
     if np.any(sigma <= 0):
         raise ValueError("sigma must be strictly positive")
     return y, sigma
-
-
-def _check_probs(probs) -> np.ndarray:
-    """Validate probabilities strictly between 0 and 1 (a number or a vector)."""
-    probs = as_float_vector([probs] if isinstance(probs, numbers.Real) else probs, "probs")
-    if np.any((probs <= 0) | (probs >= 1)):
-        raise ValueError("probs must lie strictly between 0 and 1")
-    return probs
-
-
-def _check_tau(tau, *, allow_inf: bool) -> np.ndarray:
-    """Validate values of tau: numbers >= 0 of any shape (infinity if allowed)."""
-    tau = as_float_array(tau, "tau", allow_inf=allow_inf)
-    if np.any(tau < 0):
-        raise ValueError("tau must be non-negative (it is a standard deviation)")
-    return tau
-
-
-def _check_prior(mu_bounds, tau_max, log_tau_prior) -> _Prior:
-    """Validate the keyword-only prior options."""
-    if mu_bounds is not None:
-        if isinstance(mu_bounds, str | bytes) or not hasattr(mu_bounds, "__len__"):
-            raise TypeError(
-                f"mu_bounds must be a (low, high) pair of numbers, got {type(mu_bounds).__name__}"
-            )
-        if len(mu_bounds) != 2:
-            raise ValueError(f"mu_bounds must have exactly two values, got {len(mu_bounds)}")
-        low = as_scalar(mu_bounds[0], "mu_bounds[0]")
-        high = as_scalar(mu_bounds[1], "mu_bounds[1]")
-        if not low < high:
-            raise ValueError(f"mu_bounds must satisfy low < high, got ({low}, {high})")
-        mu_bounds = (low, high)
-    if tau_max is not None:
-        tau_max = as_scalar(tau_max, "tau_max", low=0.0, low_open=True)
-    if log_tau_prior is not None and not callable(log_tau_prior):
-        raise TypeError(
-            "log_tau_prior must be a callable tau -> log p(tau), "
-            f"got {type(log_tau_prior).__name__}"
-        )
-    return _Prior(mu_bounds, tau_max, log_tau_prior)
-
-
-def _check_proper(J: int, prior: _Prior) -> None:
-    """Raise if the flat prior makes p(tau | y) improper.
-
-    With p(tau) flat on the half-line and mu unbounded, p(tau | y) decays like
-    tau^(1 - J) and integrates only for J >= 3.
-    """
-    flat = prior.log_tau_prior is None and prior.tau_max is None
-    if flat and prior.mu_bounds is None and J < 3:
-        raise ValueError(
-            f"with a flat prior on tau over (0, inf) and on mu, p(tau | y) is improper for "
-            f"J = {J} groups (it needs J >= 3): give tau_max, mu_bounds or log_tau_prior"
-        )
-
-
-def _evaluate_log_prior(prior: _Prior, tau: np.ndarray) -> np.ndarray:
-    """Log prior density of tau (up to a constant), checked, -inf outside (0, tau_max)."""
-    if prior.log_tau_prior is None:
-        out = np.zeros_like(tau)
-    else:
-        raw = prior.log_tau_prior(tau)
-        try:
-            out = np.broadcast_to(np.asarray(raw, dtype=float), tau.shape).copy()
-        except (TypeError, ValueError) as err:
-            raise TypeError(
-                f"log_tau_prior must return numbers of the same shape as tau {tau.shape}"
-            ) from err
-        if np.any(np.isnan(out)) or np.any(out == np.inf):
-            raise ValueError("log_tau_prior returned NaN or +inf; it must return log densities")
-    if prior.tau_max is not None:
-        out[tau > prior.tau_max] = -np.inf
-    return out
-
-
-# --------------------------------------------------------------------------
-# Closed-form pieces
-# --------------------------------------------------------------------------
-
-
-def _normal_mass(a, b):
-    """Phi(b) - Phi(a) for a <= b, computed in the tail that keeps precision."""
-    a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
-    upper = a > 0
-    return np.where(upper, special.ndtr(-a) - special.ndtr(-b), special.ndtr(b) - special.ndtr(a))
-
-
-def _log_normal_mass(a, b):
-    """log(Phi(b) - Phi(a)) for a <= b, stable in both tails."""
-    a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
-    flip = a > 0
-    lo = np.where(flip, -b, a)
-    hi = np.where(flip, -a, b)
-    log_hi = special.log_ndtr(hi)
-    with np.errstate(divide="ignore"):
-        return log_hi + np.log1p(-np.exp(special.log_ndtr(lo) - log_hi))
-
-
-def _mu_moments(tau: np.ndarray, y: np.ndarray, sigma: np.ndarray) -> MuConditional:
-    """Unvalidated core of :func:`conditional_mu`; tau may hold +inf."""
-    s2 = sigma**2
-    s2_min = s2.min(axis=-1, keepdims=True)  # per data set when y, sigma are (R, 1, J)
-    t2 = np.asarray(tau, float)[..., None] ** 2
-    # Weights relative to the most precise group: 1 at tau = inf, s2_min / s2 at tau = 0.
-    with np.errstate(over="ignore"):
-        rel = 1.0 / (1.0 + (s2 - s2_min) / (s2_min + t2))
-        total = rel.sum(axis=-1)
-        mean = (rel * y).sum(axis=-1) / total
-        var = (s2_min[..., 0] + t2[..., 0]) / total
-    return MuConditional(mean, var)
-
-
-def _theta_moments(mu, tau, y, sigma) -> ThetaConditional:
-    """Unvalidated core of :func:`conditional_theta`; tau may hold +inf."""
-    s2 = sigma**2
-    t2 = np.asarray(tau, float)[..., None] ** 2
-    mu = np.asarray(mu, float)[..., None]
-    with np.errstate(divide="ignore", over="ignore"):
-        shrink = 1.0 / (1.0 + t2 / s2)  # B_j = sigma_j^2 / (sigma_j^2 + tau^2)
-        keep = 1.0 / (1.0 + s2 / t2)  # 1 - B_j, accurate at both ends
-    mean = y + shrink * (mu - y)
-    var = s2 * keep
-    mean, var, shrink = np.broadcast_arrays(mean, var, shrink)
-    return ThetaConditional(mean, var.copy(), shrink.copy())
-
-
-def _log_tau_density(tau: np.ndarray, y, sigma, prior: _Prior) -> np.ndarray:
-    """Unvalidated core of :func:`log_tau_posterior` (finite tau >= 0)."""
-    mean, var = _mu_moments(tau, y, sigma)
-    total = sigma**2 + np.asarray(tau, float)[..., None] ** 2
-    out = (
-        0.5 * np.log(var)
-        - 0.5 * np.log(total).sum(axis=-1)
-        - 0.5 * ((y - mean[..., None]) ** 2 / total).sum(axis=-1)
-    )
-    if prior.mu_bounds is not None:
-        low, high = prior.mu_bounds
-        sd = np.sqrt(var)
-        out = out + _log_normal_mass((low - mean) / sd, (high - mean) / sd)
-    return out + _evaluate_log_prior(prior, np.asarray(tau, float))
-
-
-# --------------------------------------------------------------------------
-# Discretising p(tau | y)
-# --------------------------------------------------------------------------
-
-
-def _discretise(x, tau, to_tau, log_f) -> _Grid:
-    """Normalise a density known at nodes ``x`` by the trapezoid rule.
-
-    ``log_f`` is the log density with respect to the integration variable
-    ``x`` (tau itself, or a transform of it).
-    """
-    top = np.max(log_f)
-    if not np.isfinite(top):
-        raise ValueError("p(tau | y) is zero on every grid point: check the grid and the prior")
-    f = np.exp(log_f - top)
-    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (f[1:] + f[:-1]) * np.diff(x))])
-    total = cdf[-1]
-    return _Grid(x, tau, to_tau, f / total, cdf / total, float(top + np.log(total)))
-
-
-def _simpson_nodes(grid: _Grid, stride: int) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and Simpson's-rule weights (summing to 1) on every ``stride``-th grid point.
-
-    The grid must be uniform in x with ``(len(x) - 1) / stride`` even.
-    """
-    x, f, tau = grid.x[::stride], grid.density[::stride], grid.tau[::stride]
-    rule = np.ones_like(x)
-    rule[1:-1:2], rule[2:-1:2] = 4.0, 2.0
-    weight = f * rule
-    return tau, weight / weight.sum()
-
-
-def _default_grid(y, sigma, prior: _Prior, n: int | None = None) -> _Grid:
-    r"""Discretise p(tau | y) on a transformed grid covering its whole support.
-
-    With the scale :math:`c = \sqrt{\operatorname{var}(y) + \overline{\sigma^2}}`,
-    :math:`\tau = c\,[u / (1 - u)]^2` maps :math:`u \in [0, 1]` onto
-    :math:`[0, \infty]`. The grid is uniform in :math:`u` from 0 to 1 (or to
-    the :math:`u` of ``tau_max``), where the density of :math:`u` is
-    :math:`p(\tau \mid y)\, d\tau/du` with
-    :math:`d\tau/du = 2c\, u / (1 - u)^3`. Whenever p(tau | y) is proper with
-    a tail no heavier than :math:`\tau^{-2}` (any J >= 3 under the flat
-    prior), that density vanishes at :math:`u = 1`, so the grid holds the
-    whole posterior mass, however heavy its tail in :math:`\tau`.
-    """
-    _check_proper(len(y), prior)
-    n = _N_GRID if n is None else n
-    c = np.sqrt(np.var(y) + np.mean(sigma**2))
-
-    def to_tau(u):
-        with np.errstate(divide="ignore"):
-            return c * (u / (1.0 - u)) ** 2
-
-    u_max = 1.0 if prior.tau_max is None else 1.0 / (1.0 + np.sqrt(c / prior.tau_max))
-    u = np.linspace(0.0, u_max, n)
-    tau = to_tau(u)
-    log_f = np.full(n, -np.inf)
-    inner = slice(1, n if prior.tau_max is not None else n - 1)  # dtau/du = 0 at u = 0
-    if prior.tau_max is not None:
-        tau[-1] = prior.tau_max  # exactly, despite rounding
-    log_f[inner] = (
-        _log_tau_density(tau[inner], y, sigma, prior)
-        + np.log(2.0 * c * u[inner])
-        - 3.0 * np.log1p(-u[inner])
-    )
-    return _discretise(u, tau, to_tau, log_f)
-
-
-def _user_grid(tau_grid, y, sigma, prior: _Prior) -> _Grid:
-    """Validate a user's grid over tau and discretise p(tau | y) on it."""
-    tau_grid = as_float_vector(tau_grid, "tau_grid", min_length=2)
-    if np.any(tau_grid < 0):
-        raise ValueError("tau_grid must be non-negative")
-    if np.any(np.diff(tau_grid) <= 0):
-        raise ValueError("tau_grid must be strictly increasing")
-    if prior.tau_max is not None and tau_grid[-1] > prior.tau_max:
-        raise ValueError(
-            f"tau_grid must lie within [0, tau_max] = [0, {prior.tau_max}], "
-            f"got a largest value of {tau_grid[-1]}"
-        )
-    log_f = _log_tau_density(tau_grid, y, sigma, prior)
-    return _discretise(tau_grid, tau_grid, lambda x: x, log_f)
-
-
-# --------------------------------------------------------------------------
-# Mixture CDFs and their inversion
-# --------------------------------------------------------------------------
-
-
-def _bvn_cdf(h, k, rho, sqrt_1m_rho2):
-    r"""Bivariate standard normal CDF :math:`P(X \le h, Y \le k)`, corr(X, Y) = rho.
-
-    Owen's (1956) formula in terms of his T function,
-    :math:`\Phi_2 = \tfrac12\Phi(h) + \tfrac12\Phi(k) - T(h, a_h) - T(k, a_k) - \beta`
-    with :math:`a_h = (k - \rho h) / (h \sqrt{1 - \rho^2})`, :math:`a_k` likewise
-    and :math:`\beta = \tfrac12` when :math:`h k < 0`, else 0. ``sqrt_1m_rho2``
-    is passed in so it keeps full precision as rho -> 1. A zero h or k is
-    moved to +1e-300: the formula is continuous there, but not defined.
-    """
-    h = np.where(h == 0, 1e-300, h)
-    k = np.where(k == 0, 1e-300, k)
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        a_h = (k - rho * h) / (h * sqrt_1m_rho2)
-        a_k = (h - rho * k) / (k * sqrt_1m_rho2)
-    a_h = np.nan_to_num(a_h, nan=0.0)
-    a_k = np.nan_to_num(a_k, nan=0.0)
-    beta = np.where(h * k < 0, 0.5, 0.0)
-    out = (
-        0.5 * special.ndtr(h)
-        + 0.5 * special.ndtr(k)
-        - special.owens_t(h, a_h)
-        - special.owens_t(k, a_k)
-        - beta
-    )
-    return np.clip(out, 0.0, 1.0)
-
-
-def _normal_mixture(mean, sd, weight):
-    """CDF and density of sum_k weight_k N(mean_k, sd_k^2); arrays (R, K).
-
-    ``weight`` has shape (K,) (shared by every row) or (R, K).
-    """
-    weight = np.broadcast_to(weight, mean.shape)[:, None, :]
-    mean, sd = mean[:, None, :], sd[:, None, :]
-
-    def cdf_pdf(t, rows):
-        w, mean_, sd_ = weight[rows], mean[rows], sd[rows]
-        z = (t[..., None] - mean_) / sd_
-        cdf = (w * special.ndtr(z)).sum(axis=-1)
-        pdf = (w * np.exp(-0.5 * z**2) / (np.sqrt(2 * np.pi) * sd_)).sum(axis=-1)
-        return cdf, pdf
-
-    return cdf_pdf
-
-
-def _truncated_mixture(mean, sd, weight, low, high):
-    """CDF and density of a mixture of normals N(mean_k, sd_k^2) truncated to (low, high).
-
-    Arrays (R, K); ``weight`` has shape (K,) or (R, K).
-    """
-    weight = np.broadcast_to(weight, mean.shape)[:, None, :]
-    mean, sd = mean[:, None, :], sd[:, None, :]
-    a, b = (low - mean) / sd, (high - mean) / sd
-    mass = _normal_mass(a, b)
-
-    def cdf_pdf(t, rows):
-        w, mean_, sd_, a_, mass_ = weight[rows], mean[rows], sd[rows], a[rows], mass[rows]
-        z = np.clip((t[..., None] - mean_) / sd_, a_, b[rows])
-        inside = (t[..., None] > low) & (t[..., None] < high)
-        cdf = (w * _normal_mass(a_, z) / mass_).sum(axis=-1)
-        dens = np.where(inside, np.exp(-0.5 * z**2) / (np.sqrt(2 * np.pi) * sd_ * mass_), 0.0)
-        return cdf, (w * dens).sum(axis=-1)
-
-    return cdf_pdf
-
-
-def _shifted_truncated_mixture(centre, shrink, v, m, s, weight, low, high):
-    r"""CDF and density of theta_j when mu | tau, y is a truncated normal.
-
-    Given tau, :math:`\theta_j = a + B\mu + \sqrt{V} Z` with
-    :math:`\mu \sim N(m, s^2)` truncated to :math:`(L, H)` and Z standard
-    normal; :math:`(\theta_j, \mu)` are jointly normal before truncation with
-    :math:`\operatorname{var}\theta_j = B^2 s^2 + V` and correlation
-    :math:`\rho = B s / \sqrt{B^2 s^2 + V}`, so
-    :math:`P(\theta_j \le t \mid \tau, y) = [\Phi_2(h_t, h_H; \rho) - \Phi_2(h_t, h_L; \rho)]
-    / [\Phi(h_H) - \Phi(h_L)]` in standardised units.
-
-    Every argument but the bounds is an array (R, K), one row per
-    :math:`\theta_j` and one column per node: ``centre`` is
-    :math:`a + Bm` (the conditional mean at :math:`\mu = m`), ``shrink`` is
-    :math:`B`, ``v`` is :math:`V`, and ``m``, ``s`` are the mean and sd of
-    :math:`\mu \mid \tau, y`; ``weight`` may also have shape (K,).
-    """
-    weight = np.broadcast_to(weight, centre.shape)[:, None, :]
-    centre, shrink, v = centre[:, None, :], shrink[:, None, :], v[:, None, :]
-    m, s = m[:, None, :], s[:, None, :]
-    var_x = shrink**2 * s**2 + v
-    sd_x = np.sqrt(var_x)
-    rho = shrink * s / sd_x
-    sqrt_1m = np.sqrt(v / var_x)
-    h_low, h_high = (low - m) / s, (high - m) / s
-    mass = _normal_mass(h_low, h_high)
-
-    def cdf_pdf(t, rows):
-        rho_, sq_, hl_, hh_, mass_ = rho[rows], sqrt_1m[rows], h_low[rows], h_high[rows], mass[rows]
-        h = (t[..., None] - centre[rows]) / sd_x[rows]
-        joint = _bvn_cdf(h, hh_, rho_, sq_) - _bvn_cdf(h, hl_, rho_, sq_)
-        cdf = (weight[rows] * np.clip(joint, 0.0, None) / mass_).sum(axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cond = _normal_mass((hl_ - rho_ * h) / sq_, (hh_ - rho_ * h) / sq_)
-        cond = np.nan_to_num(cond, nan=0.0)
-        dens = np.exp(-0.5 * h**2) / (np.sqrt(2 * np.pi) * sd_x[rows]) * cond / mass_
-        return cdf, (weight[rows] * dens).sum(axis=-1)
-
-    return cdf_pdf
-
-
-def _invert(cdf_pdf, p, lo, hi, x0, *, tol=1e-8, max_iter=200):
-    """Solve cdf(x) = p elementwise by Newton steps kept inside a bracket.
-
-    ``p`` has shape (P,); ``lo``, ``hi`` and ``x0`` have shape (R, P) with
-    cdf(lo) <= p <= cdf(hi). ``cdf_pdf(t, rows)`` evaluates the CDFs and
-    densities of the rows ``rows`` (an index array) at ``t`` of shape
-    (len(rows), P). Every evaluation shrinks the bracket; a Newton step that
-    would leave it is replaced by a false-position step between the bracket
-    ends (once the CDF is known at both) or by bisection, so the iteration
-    always converges, and fast even where Newton overshoots. A row leaves the
-    iteration once all its P roots have converged.
-    """
-    lo, hi = np.array(lo, float), np.array(hi, float)
-    g_lo, g_hi = np.full(lo.shape, np.nan), np.full(hi.shape, np.nan)  # cdf - p at the ends
-    x = np.clip(x0, lo, hi)
-    rows = np.arange(x.shape[0])
-    for _ in range(max_iter):
-        x_, lo_, hi_, gl_, gh_ = x[rows], lo[rows], hi[rows], g_lo[rows], g_hi[rows]
-        cdf, pdf = cdf_pdf(x_, rows)
-        g = cdf - p
-        below = g < 0
-        lo_, gl_ = np.where(below, x_, lo_), np.where(below, g, gl_)
-        hi_, gh_ = np.where(below, hi_, x_), np.where(below, gh_, g)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = x_ - g / pdf
-            secant = lo_ - gl_ * (hi_ - lo_) / (gh_ - gl_)
-        fallback = np.where(
-            np.isfinite(secant) & (secant > lo_) & (secant < hi_), secant, 0.5 * (lo_ + hi_)
-        )
-        bad = ~np.isfinite(step) | (step < lo_) | (step > hi_)
-        new = np.where(bad, fallback, step)
-        scale = tol * (1.0 + np.abs(x_))
-        done = (np.abs(new - x_) <= scale) | (hi_ - lo_ <= scale)
-        x[rows], lo[rows], hi[rows], g_lo[rows], g_hi[rows] = new, lo_, hi_, gl_, gh_
-        rows = rows[~done.all(axis=1)]
-        if rows.size == 0:
-            return x
-    raise RuntimeError("the root-finder did not converge")  # pragma: no cover
-
-
-# --------------------------------------------------------------------------
-# Quantiles by mixing over tau, for a batch of data sets
-# --------------------------------------------------------------------------
-
-
-def _mixing_nodes(y, sigma, prior: _Prior, probs):
-    """Quantiles of tau, and nodes and weights that mix over tau, for data sets (R, J).
-
-    The grid of :func:`_default_grid` and the Simpson rule of
-    :func:`_simpson_nodes`, computed for all data sets at once: returns the
-    tau quantiles (R, P), the nodes (R, K) and weights (R, K) summing to 1 in
-    every row. Nodes holding a negligible share of the mass get weight 0
-    and take the value of the row's heaviest node, so every data set has the
-    same number of nodes and no node adds a component that is not finite.
-    """
-    n_sets, n_groups = y.shape
-    _check_proper(n_groups, prior)
-    n = _N_GRID
-    c = np.sqrt(np.var(y, axis=1) + np.mean(sigma**2, axis=1))[:, None]  # (R, 1)
-    if prior.tau_max is None:
-        u_max = np.ones(n_sets)
-    else:
-        u_max = 1.0 / (1.0 + np.sqrt(c[:, 0] / prior.tau_max))
-    u = np.linspace(0.0, u_max, n, axis=-1)  # (R, n), uniform in u as in _default_grid
-
-    def to_tau(x):
-        with np.errstate(divide="ignore"):
-            return c * (x / (1.0 - x)) ** 2
-
-    tau = to_tau(u)
-    inner = slice(1, n if prior.tau_max is not None else n - 1)  # dtau/du = 0 at u = 0
-    if prior.tau_max is not None:
-        tau[:, -1] = prior.tau_max  # exactly, despite rounding
-    log_f = np.full((n_sets, n), -np.inf)
-    u_in = u[:, inner]
-    log_f[:, inner] = (
-        _log_tau_density(tau[:, inner], y[:, None, :], sigma[:, None, :], prior)
-        + np.log(2.0 * c * u_in)
-        - 3.0 * np.log1p(-u_in)
-    )
-    top = log_f.max(axis=1, keepdims=True)
-    if not np.all(np.isfinite(top)):
-        raise ValueError("p(tau | y) is zero on every grid point: check the grid and the prior")
-    f = np.exp(log_f - top)
-    cdf = np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * np.diff(u, axis=1), axis=1)
-    cdf = np.concatenate([np.zeros((n_sets, 1)), cdf / cdf[:, -1:]], axis=1)
-    tau_q = to_tau(
-        np.array([np.interp(probs, cdf_r, u_r) for cdf_r, u_r in zip(cdf, u, strict=True)])
-    )
-
-    nodes, weight = tau[:, ::_STRIDE], f[:, ::_STRIDE].copy()
-    weight[:, 1:-1:2] *= 4.0
-    weight[:, 2:-1:2] *= 2.0
-    keep = weight > _NEGLIGIBLE * weight.max(axis=1, keepdims=True)
-    heaviest = nodes[np.arange(n_sets), weight.argmax(axis=1)][:, None]
-    nodes = np.where(keep, nodes, heaviest)
-    weight = np.where(keep, weight, 0.0)
-    return tau_q, nodes, weight / weight.sum(axis=1, keepdims=True)
-
-
-def _batch_quantiles(y, sigma, probs, prior: _Prior):
-    """Quantiles of mu (R, P), tau (R, P) and theta (R, J, P) for data sets y, sigma (R, J)."""
-    n_sets, n_groups = y.shape
-    tau_q, nodes, weight = _mixing_nodes(y, sigma, prior, probs)  # (R, P), (R, K), (R, K)
-    mu = _mu_moments(nodes, y[:, None, :], sigma[:, None, :])  # (R, K)
-    theta = _theta_moments(mu.mean, nodes, y[:, None, :], sigma[:, None, :])  # (R, K, J)
-    m, v_mu = mu.mean, mu.var
-    # theta's moments at mu = mu-hat, as (R, J, K)
-    t_mean, t_var, t_shrink = (a.transpose(0, 2, 1) for a in theta)
-    n_nodes = weight.shape[1]
-    z = special.ndtri(probs)
-
-    def start(mean, var, w):
-        """Start (rows, P) at the quantiles of a normal with the mixture's mean and variance."""
-        centre = (w * mean).sum(axis=-1)
-        spread = np.sqrt((w * (var + (mean - centre[:, None]) ** 2)).sum(axis=-1))
-        return centre[:, None] + spread[:, None] * z
-
-    # theta_j's variance given tau, after mu | tau, y is integrated out
-    theta_var = t_var + t_shrink**2 * v_mu[:, None, :]
-    rows_w = np.repeat(weight, n_groups, axis=0)  # one row per (data set, group)
-    rows = (n_sets * n_groups, n_nodes)
-    if prior.mu_bounds is None:
-        # Given tau, mu and each theta_j are normal; the p-quantile of a mixture lies
-        # between the smallest and largest p-quantiles of its components.
-        means = np.concatenate([m[:, None, :], t_mean], axis=1).reshape(-1, n_nodes)
-        variances = np.concatenate([v_mu[:, None, :], theta_var], axis=1).reshape(-1, n_nodes)
-        sds = np.sqrt(variances)
-        w_all = np.repeat(weight, 1 + n_groups, axis=0)
-        component_q = means[:, None, :] + sds[:, None, :] * z[None, :, None]
-        q = _invert(
-            _normal_mixture(means, sds, w_all),
-            probs,
-            component_q.min(axis=-1),
-            component_q.max(axis=-1),
-            start(means, variances, w_all),
-        ).reshape(n_sets, 1 + n_groups, len(probs))
-        mu_q, theta_q = q[:, 0], q[:, 1:]
-    else:
-        low, high = prior.mu_bounds
-        edges = np.ones((n_sets, len(probs)))
-        mu_q = _invert(
-            _truncated_mixture(m, np.sqrt(v_mu), weight, low, high),
-            probs,
-            low * edges,
-            high * edges,
-            start(m, v_mu, weight),
-        )
-        # theta_j = (1 - B) y_j + B mu + sqrt(V) Z with L < mu < H brackets its quantiles.
-        shrink = t_shrink.reshape(rows)
-        base = ((1.0 - t_shrink) * y[..., None]).reshape(rows)
-        spread = np.sqrt(t_var.reshape(rows))[..., None] * z  # (rows, K, P)
-        lo = (base + shrink * low)[..., None] + spread
-        hi = (base + shrink * high)[..., None] + spread
-        m_rows = np.repeat(m, n_groups, axis=0)
-        s_rows = np.repeat(np.sqrt(v_mu), n_groups, axis=0)
-        theta_q = _invert(
-            _shifted_truncated_mixture(
-                t_mean.reshape(rows), shrink, t_var.reshape(rows), m_rows, s_rows, rows_w, low, high
-            ),
-            probs,
-            lo.min(axis=1),
-            hi.max(axis=1),
-            start(t_mean.reshape(rows), theta_var.reshape(rows), rows_w),
-        ).reshape(n_sets, n_groups, len(probs))
-    return mu_q, tau_q, theta_q
-
-
-# --------------------------------------------------------------------------
-# Public functions
-# --------------------------------------------------------------------------
 
 
 def conditional_mu(tau, y, sigma) -> MuConditional:
@@ -702,8 +140,8 @@ def conditional_mu(tau, y, sigma) -> MuConditional:
         ``mean`` (:math:`\hat\mu`) and ``var`` (:math:`V_\mu`), each of
         ``tau``'s shape.
     """
-    y, sigma = _check_data(y, sigma)
-    tau = _check_tau(tau, allow_inf=True)
+    y, sigma = estimates(y, sigma)
+    tau = non_negative(tau, "tau", allow_inf=True)
     return _mu_moments(tau, y, sigma)
 
 
@@ -752,9 +190,9 @@ def conditional_theta(mu, tau, y, sigma) -> ThetaConditional:
         ``shrinkage`` (:math:`B_j`), each of shape
         ``broadcast(mu, tau).shape + (J,)``.
     """
-    y, sigma = _check_data(y, sigma)
+    y, sigma = estimates(y, sigma)
     mu = as_float_array(mu, "mu")
-    tau = _check_tau(tau, allow_inf=True)
+    tau = non_negative(tau, "tau", allow_inf=True)
     try:
         np.broadcast_shapes(mu.shape, tau.shape)
     except ValueError as err:
@@ -804,11 +242,13 @@ def log_tau_posterior(
         Uniform prior on :math:`\mu` over ``(low, high)``; default flat on the line.
     tau_max : float, optional
         Uniform prior on :math:`\tau` over ``(0, tau_max)``; density 0 above.
-    log_tau_prior : callable, optional
-        ``log_tau_prior(tau)`` returns :math:`\log p(\tau)` up to a constant
-        for an array of :math:`\tau`; default flat. It should be smooth on
-        the support: give a hard upper bound through ``tau_max``, which the
-        grids end at exactly, not as a jump to ``-inf``.
+    log_tau_prior : helpers.priors.TauPrior or callable, optional
+        A prior object of :mod:`helpers.priors` (e.g. ``HalfNormal(1.0)``), or
+        a callable: ``log_tau_prior(tau)`` returns :math:`\log p(\tau)` up to
+        a constant for an array of :math:`\tau`; default flat. It should be
+        smooth on the support: give a hard upper bound through ``tau_max`` (or
+        ``priors.Uniform(upper)``), which the grids end at exactly, not as a
+        jump to ``-inf``.
     normalize : bool, default False
         If true, subtract the log of the normalising constant
         :math:`\int p(\tau \mid y)\, d\tau`, computed by the trapezoid rule on
@@ -821,8 +261,8 @@ def log_tau_posterior(
         :math:`\log p(\tau \mid y)` (up to a constant unless ``normalize``), of
         ``tau``'s shape; ``-inf`` where the prior is zero.
     """
-    y, sigma = _check_data(y, sigma)
-    tau = _check_tau(tau, allow_inf=False)
+    y, sigma = estimates(y, sigma)
+    tau = non_negative(tau, "tau")
     prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
     if not isinstance(normalize, bool):
         raise TypeError(f"normalize must be True or False, got {normalize!r}")
@@ -884,16 +324,9 @@ def sample_posterior(
         Variables ``tau`` and ``mu`` (dim ``draw``) and ``theta`` (dims
         ``draw``, ``school``; ``school`` = 0, ..., J - 1).
     """
-    y, sigma = _check_data(y, sigma)
-    if isinstance(draws, bool) or not isinstance(draws, numbers.Integral):
-        raise TypeError(f"draws must be an integer, got {type(draws).__name__}")
-    if draws < 1:
-        raise ValueError(f"draws must be at least 1, got {draws}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
+    y, sigma = estimates(y, sigma)
+    draws = positive_int(draws, "draws")
+    rng = generator(rng, "rng")
     prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
     if tau_grid is None:
         grid = _default_grid(y, sigma, prior)
@@ -972,8 +405,8 @@ def posterior_quantiles(
         Rows ``mu``, ``tau``, ``theta[0]``, ..., ``theta[J-1]``; one column
         per probability, labelled by it.
     """
-    y, sigma = _check_data(y, sigma)
-    probs = _check_probs(probs)
+    y, sigma = estimates(y, sigma)
+    probs = probabilities(probs)
     prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
     mu_q, tau_q, theta_q = _batch_quantiles(y[None], sigma[None], probs, prior)
     rows = ["mu", "tau", *(f"theta[{j}]" for j in range(len(y)))]
@@ -1024,7 +457,7 @@ def posterior_quantiles_batch(
         ``dataset`` = 0, ..., R - 1, ``group`` = 0, ..., J - 1 and ``prob``.
     """
     y, sigma = _check_batch(y, sigma)
-    probs = _check_probs(probs)
+    probs = probabilities(probs)
     prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
     n_sets, n_groups = y.shape
     mu_q = np.empty((n_sets, len(probs)))

@@ -21,12 +21,8 @@ from collections.abc import Mapping, Sequence
 
 import pymc as pm
 
-from helpers._validation import (
-    as_float_vector,
-    as_positive_vector,
-    same_length,
-    two_arm_counts,
-)
+from helpers._validation import estimates, two_arm_counts
+from helpers.priors import TauPrior
 
 __all__ = [
     "ALPHA_PRIORS",
@@ -47,8 +43,11 @@ ALPHA_PRIORS = MU_PRIORS
 def _prior(spec, name: str, allowed: Sequence[str], dims: str | None = None):
     """Create the PyMC random variable ``name`` from a ``(distribution, params)`` spec.
 
-    With ``dims``, one independent draw per coordinate of that dimension.
+    With ``dims``, one independent draw per coordinate of that dimension. A
+    prior object of :mod:`helpers.priors` stands for its ``spec``.
     """
+    if isinstance(spec, TauPrior):
+        spec = spec.spec
     if (
         not isinstance(spec, tuple)
         or len(spec) != 2
@@ -104,10 +103,12 @@ def hierarchical_normal(
         Group effect estimates.
     sigma : array_like, shape (J,)
         Their standard errors (known, strictly positive).
-    mu_prior, tau_prior : tuple
+    mu_prior, tau_prior : tuple or helpers.priors.TauPrior
         ``(distribution, parameters)``, e.g. ``("Uniform", {"lower": -20, "upper": 20})``
         or ``("HalfNormal", {"sigma": 1})``; the distribution is a PyMC class name from
-        :data:`MU_PRIORS` / :data:`TAU_PRIORS`.
+        :data:`MU_PRIORS` / :data:`TAU_PRIORS`. ``tau_prior`` may also be a prior
+        object such as ``helpers.priors.HalfNormal(1.0)``, the one the exact
+        posterior (:mod:`helpers.exact`) takes as ``log_tau_prior``.
     names : sequence of str, optional
         Group labels for the coordinate; default ``"0", "1", ...``.
     dim : str, default "group"
@@ -121,9 +122,7 @@ def hierarchical_normal(
         Free variables ``mu``, ``tau`` and ``theta`` (centered) or ``theta_tilde``
         (non-centered, with ``theta`` deterministic); observed ``y``.
     """
-    y = as_float_vector(y, "y", min_length=2)
-    sigma = as_positive_vector(sigma, "sigma", min_length=2)
-    same_length(y=y, sigma=sigma)
+    y, sigma = estimates(y, sigma)
     coords = _coords(names, dim, len(y), centered)
     with pm.Model(coords=coords) as model:
         theta = _population(mu_prior, tau_prior, dim, centered)

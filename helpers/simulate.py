@@ -146,8 +146,8 @@ class MarketSimulation(NamedTuple):
     """
 
     theta: pd.Series
-    d: pd.Series
-    se: pd.Series
+    y: pd.Series
+    sigma: pd.Series
 
 
 def simulate_markets(
@@ -167,20 +167,20 @@ def simulate_markets(
 
     .. math::
         \theta_k \sim N(\mu, \tau^2), \qquad
-        y_{ki}^{A} \sim N(\beta_0, \sigma^2), \qquad
-        y_{ki}^{B} \sim N(\beta_0 + \theta_k, \sigma^2), \quad i = 1, \dots, n_k,
+        y_{ki}^{A} \sim N(\beta_0, \sigma_\varepsilon^2), \qquad
+        y_{ki}^{B} \sim N(\beta_0 + \theta_k, \sigma_\varepsilon^2), \quad i = 1, \dots, n_k,
 
     with baseline :math:`\beta_0` (control arm A) and noise sd
-    :math:`\sigma`. Each market is summarised as a meta-analysis would see it,
+    :math:`\sigma_\varepsilon`. Each market is summarised as a meta-analysis would see it,
     by the difference of arm means and its (unpooled) standard error,
 
     .. math::
-        \hat d_k = \bar y_k^{B} - \bar y_k^{A}, \qquad
-        s_k = \sqrt{\frac{v_k^{A}}{n_k} + \frac{v_k^{B}}{n_k}},
+        y_k = \bar y_k^{B} - \bar y_k^{A}, \qquad
+        \sigma_k = \sqrt{\frac{v_k^{A}}{n_k} + \frac{v_k^{B}}{n_k}},
 
     where :math:`v_k^{A}, v_k^{B}` are the sample variances (divisor
-    :math:`n_k - 1`). So :math:`\hat d_k \mid \theta_k \sim N(\theta_k,
-    2\sigma^2 / n_k)` exactly, and :math:`s_k` estimates its sd. The draws
+    :math:`n_k - 1`). So :math:`y_k \mid \theta_k \sim N(\theta_k,
+    2\sigma_\varepsilon^2 / n_k)` exactly, and :math:`\sigma_k` estimates its sd. The draws
     are made in a fixed order (all :math:`\theta_k` first, then market by
     market arm A and arm B), so a generator in a given state always gives the
     same data.
@@ -199,15 +199,15 @@ def simulate_markets(
     baseline : float
         Expected outcome of a control visitor.
     noise_sd : float
-        Visitor-level noise sd :math:`\sigma > 0`.
+        Visitor-level noise sd :math:`\sigma_\varepsilon > 0`.
     rng : numpy.random.Generator
         Source of randomness, e.g. ``np.random.default_rng(20)``.
 
     Returns
     -------
     MarketSimulation
-        ``theta`` (the true effects :math:`\theta_k`), ``d`` (the estimates
-        :math:`\hat d_k`) and ``se`` (the standard errors :math:`s_k`), each a
+        ``theta`` (the true effects :math:`\theta_k`), ``y`` (the estimates
+        :math:`y_k`) and ``sigma`` (the standard errors :math:`\sigma_k`), each a
         Series indexed by market.
     """
     names = _group_names(names, "names")
@@ -219,17 +219,17 @@ def simulate_markets(
     rng = generator(rng, "rng")
 
     theta = rng.normal(mu, tau, size=len(names))
-    d, se = np.empty(len(names)), np.empty(len(names))
+    y, sigma = np.empty(len(names)), np.empty(len(names))
     for k, (effect, n) in enumerate(zip(theta, sizes, strict=True)):
         control = rng.normal(baseline, noise_sd, size=n)
         treated = rng.normal(baseline + effect, noise_sd, size=n)
-        d[k] = treated.mean() - control.mean()
-        se[k] = np.sqrt(control.var(ddof=1) / n + treated.var(ddof=1) / n)
+        y[k] = treated.mean() - control.mean()
+        sigma[k] = np.sqrt(control.var(ddof=1) / n + treated.var(ddof=1) / n)
     index = pd.Index(names, name="market")
     return MarketSimulation(
         pd.Series(theta, index=index, name="theta"),
-        pd.Series(d, index=index, name="d"),
-        pd.Series(se, index=index, name="se"),
+        pd.Series(y, index=index, name="y"),
+        pd.Series(sigma, index=index, name="sigma"),
     )
 
 

@@ -51,13 +51,13 @@ def test_shrinkage_weights_lie_in_unit_interval_grow_with_se_fall_with_tau(rng):
 
 
 def test_shrinkage_weights_reject_bad_input():
-    with pytest.raises(ValueError, match="se must be strictly positive"):
+    with pytest.raises(ValueError, match="sigma must be strictly positive"):
         shrinkage_weights([0.3, 0.0], 0.5)
-    with pytest.raises(ValueError, match="se must be one-dimensional"):
+    with pytest.raises(ValueError, match="sigma must be one-dimensional"):
         shrinkage_weights(np.ones((2, 2)), 0.5)
-    with pytest.raises(ValueError, match="se must have at least 1"):
+    with pytest.raises(ValueError, match="sigma must have at least 1"):
         shrinkage_weights([], 0.5)
-    with pytest.raises(TypeError, match="se must be a sequence"):
+    with pytest.raises(TypeError, match="sigma must be a sequence"):
         shrinkage_weights("0.3", 0.5)
     with pytest.raises(ValueError, match="tau must be non-negative"):
         shrinkage_weights(SE, [0.5, -0.1])
@@ -103,13 +103,13 @@ def test_power_prior_reject_bad_input():
         power_prior(D, SE, "0.5")
     with pytest.raises(TypeError, match="alpha must be a number"):
         power_prior(D, SE, True)
-    with pytest.raises(ValueError, match="se must be strictly positive"):
+    with pytest.raises(ValueError, match="sigma must be strictly positive"):
         power_prior(D, np.r_[SE[:-1], -0.1], 0.5)
-    with pytest.raises(ValueError, match="d and se must have the same length"):
+    with pytest.raises(ValueError, match="y and sigma must have the same length"):
         power_prior(D[:-1], SE, 0.5)
-    with pytest.raises(ValueError, match="d must have at least 2"):
+    with pytest.raises(ValueError, match="y must have at least 2"):
         power_prior([0.3], [0.1], 0.5)
-    with pytest.raises(ValueError, match="d must be finite"):
+    with pytest.raises(ValueError, match="y must be finite"):
         power_prior(np.r_[D[:-1], np.nan], SE, 0.5)
 
 
@@ -158,12 +158,12 @@ def test_predictive_draws_have_the_right_mean_and_variance(rng):
     tau = np.abs(rng.normal(0.5, 0.2, size=n))
     pred = predictive_draws(mu, tau, 0.3, rng)
     assert isinstance(pred, Predictive)
-    assert pred.theta_new.shape == pred.d_new.shape == (n,)
+    assert pred.theta_new.shape == pred.y_new.shape == (n,)
     var_theta = np.var(mu) + np.mean(tau**2)  # law of total variance
     assert np.mean(pred.theta_new) == pytest.approx(np.mean(mu), abs=4 * np.sqrt(var_theta / n))
     assert np.var(pred.theta_new) == pytest.approx(var_theta, rel=0.02)
-    assert np.var(pred.d_new) == pytest.approx(var_theta + 0.09, rel=0.02)
-    noise = pred.d_new - pred.theta_new
+    assert np.var(pred.y_new) == pytest.approx(var_theta + 0.09, rel=0.02)
+    noise = pred.y_new - pred.theta_new
     assert np.std(noise) == pytest.approx(0.3, rel=0.01)
     assert abs(np.corrcoef(noise, pred.theta_new)[0, 1]) < 0.01
 
@@ -172,10 +172,10 @@ def test_predictive_draws_follow_each_draw_and_are_reproducible():
     mu, tau = np.array([-5.0, 0.0, 5.0]), np.array([0.0, 0.0, 0.0])
     pred = predictive_draws(mu, tau, 1e-9, np.random.default_rng(1))
     np.testing.assert_allclose(pred.theta_new, mu)  # tau = 0: theta_new = mu exactly
-    np.testing.assert_allclose(pred.d_new, mu, atol=1e-7)
+    np.testing.assert_allclose(pred.y_new, mu, atol=1e-7)
     a = predictive_draws(D, SE, 0.2, np.random.default_rng(3))
     b = predictive_draws(D, SE, 0.2, np.random.default_rng(3))
-    np.testing.assert_array_equal(a.d_new, b.d_new)
+    np.testing.assert_array_equal(a.y_new, b.y_new)
 
 
 def test_predictive_draws_reject_bad_input(rng):
@@ -192,9 +192,9 @@ def test_predictive_draws_reject_bad_input(rng):
         predictive_draws(mu, np.r_[tau[:4], np.inf], 0.3, rng)
     with pytest.raises(ValueError, match="mu must be one-dimensional"):
         predictive_draws(np.zeros((5, 1)), tau, 0.3, rng)
-    with pytest.raises(ValueError, match="se_new must be >"):
+    with pytest.raises(ValueError, match="sigma_new must be >"):
         predictive_draws(mu, tau, 0.0, rng)
-    with pytest.raises(TypeError, match="se_new must be a number"):
+    with pytest.raises(TypeError, match="sigma_new must be a number"):
         predictive_draws(mu, tau, [0.3], rng)
     with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator"):
         predictive_draws(mu, tau, 0.3, 42)
@@ -231,8 +231,8 @@ def test_conflict_tail_probability_is_calibrated_under_the_predictive(rng):
     # a skewed, heavy-tailed predictive (a scale mixture) makes the check non-trivial.
     mu = rng.normal(0.4, 0.15, size=4000)
     tau = rng.gamma(2.0, 0.25, size=4000)
-    draws = predictive_draws(mu, tau, 0.3, rng).d_new
-    replicates = predictive_draws(mu, tau, 0.3, rng).d_new[:2000]
+    draws = predictive_draws(mu, tau, 0.3, rng).y_new
+    replicates = predictive_draws(mu, tau, 0.3, rng).y_new[:2000]
     p = conflict_tail_probability(replicates, draws)
     assert stats.kstest(p, "uniform").pvalue > 0.001
     counts = np.histogram(p, bins=10, range=(0, 1))[0]
@@ -241,7 +241,7 @@ def test_conflict_tail_probability_is_calibrated_under_the_predictive(rng):
 
 
 def test_conflict_tail_probability_detects_a_shifted_estimate(rng):
-    draws = predictive_draws(rng.normal(0.4, 0.1, 4000), np.full(4000, 0.3), 0.2, rng).d_new
+    draws = predictive_draws(rng.normal(0.4, 0.1, 4000), np.full(4000, 0.3), 0.2, rng).y_new
     assert conflict_tail_probability(-2.0, draws) < 0.001
     # estimates from a population shifted by 4 predictive sds are flagged most of the time
     shifted = draws[:500] - 4 * np.std(draws)
@@ -250,11 +250,11 @@ def test_conflict_tail_probability_detects_a_shifted_estimate(rng):
 
 def test_conflict_tail_probability_reject_bad_input():
     draws = np.linspace(-1, 1, 11)
-    with pytest.raises(ValueError, match="d_new must not contain NaN"):
+    with pytest.raises(ValueError, match="y_new must not contain NaN"):
         conflict_tail_probability(np.nan, draws)
-    with pytest.raises(ValueError, match="d_new must be finite"):
+    with pytest.raises(ValueError, match="y_new must be finite"):
         conflict_tail_probability(np.inf, draws)
-    with pytest.raises(TypeError, match="d_new must be a number or an array"):
+    with pytest.raises(TypeError, match="y_new must be a number or an array"):
         conflict_tail_probability("0.2", draws)
     with pytest.raises(ValueError, match="predictive_draws must have at least 1"):
         conflict_tail_probability(0.2, [])

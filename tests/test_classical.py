@@ -26,16 +26,16 @@ def test_joint_f_matches_statsmodels(rng, n_groups):
     df["y"] = rng.normal(size=n) + 0.4 * df["t"] * (df["g"] == "g0")
     ours = joint_f_test(df, "y", "t", "g")
     F, p, df_num, df_denom = _statsmodels_joint_f(df)
-    assert pytest.approx(F, rel=1e-9) == ours.F
-    assert ours.p_value == pytest.approx(p, rel=1e-7)
+    assert pytest.approx(F, rel=1e-9) == ours.statistic
+    assert ours.pvalue == pytest.approx(p, rel=1e-7)
     assert (ours.df_num, ours.df_denom) == (df_num, df_denom) == (n_groups, n - 2 * n_groups)
 
 
 def test_joint_f_on_two_schools():
     res = joint_f_test(data.two_schools(), "test_score", "treatment", "school")
     assert (res.df_num, res.df_denom) == (2, 6)
-    assert pytest.approx(412.5) == res.F
-    assert res.p_value < 1e-6
+    assert pytest.approx(412.5) == res.statistic
+    assert res.pvalue < 1e-6
 
 
 def test_joint_f_null_pvalues_are_uniform(rng):
@@ -44,7 +44,7 @@ def test_joint_f_null_pvalues_are_uniform(rng):
     for _ in range(400):
         df = pd.DataFrame({"g": np.repeat(["a", "b", "c"], 10), "t": np.tile([0, 1], 15)})
         df["y"] = rng.normal(size=30) + (df["g"] == "b") * 2.0
-        pvals.append(joint_f_test(df, "y", "t", "g").p_value)
+        pvals.append(joint_f_test(df, "y", "t", "g").pvalue)
     assert 0.02 < np.mean(np.array(pvals) < 0.05) < 0.09
 
 

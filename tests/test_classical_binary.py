@@ -16,13 +16,13 @@ def test_log_odds_ratio_by_hand():
     res = log_odds_ratio(N_C, Y_C, N_T, Y_T)
     assert isinstance(res, LogOddsRatioResult)
     # Market A: a, b, c, d = 23, 177, 19, 181
-    assert res.log_or[0] == pytest.approx(np.log(23 * 181 / (177 * 19)), rel=1e-12)
-    assert res.se[0] == pytest.approx(np.sqrt(1 / 23 + 1 / 177 + 1 / 19 + 1 / 181), rel=1e-12)
+    assert res.y[0] == pytest.approx(np.log(23 * 181 / (177 * 19)), rel=1e-12)
+    assert res.sigma[0] == pytest.approx(np.sqrt(1 / 23 + 1 / 177 + 1 / 19 + 1 / 181), rel=1e-12)
     # Market B: equal counts in both arms, an odds ratio of exactly 1
-    assert res.log_or[1] == pytest.approx(0.0, abs=1e-12)
+    assert res.y[1] == pytest.approx(0.0, abs=1e-12)
     # the small market has a zero cell: 1/2 is added to all four cells
-    assert res.log_or[2] == pytest.approx(np.log(0.5 * 110.5 / (120.5 * 10.5)), rel=1e-12)
-    assert res.se[2] == pytest.approx(np.sqrt(1 / 0.5 + 1 / 120.5 + 1 / 10.5 + 1 / 110.5))
+    assert res.y[2] == pytest.approx(np.log(0.5 * 110.5 / (120.5 * 10.5)), rel=1e-12)
+    assert res.sigma[2] == pytest.approx(np.sqrt(1 / 0.5 + 1 / 120.5 + 1 / 10.5 + 1 / 110.5))
     assert res.corrected.tolist() == [False, False, True]
 
 
@@ -30,15 +30,15 @@ def test_log_odds_ratio_is_a_difference_of_logits():
     n_c, y_c, n_t, y_t = [300, 40], [40, 3], [310, 45], [50, 9]
     res = log_odds_ratio(n_c, y_c, n_t, y_t)
     expected = logit(np.divide(y_t, n_t)) - logit(np.divide(y_c, n_c))
-    np.testing.assert_allclose(res.log_or, expected, rtol=1e-12)
+    np.testing.assert_allclose(res.y, expected, rtol=1e-12)
 
 
 def test_correction_size_and_which_tables_it_touches():
     res = log_odds_ratio(N_C, Y_C, N_T, Y_T, correction=1.0)
     # tables without a zero cell are not changed by the correction
-    np.testing.assert_allclose(res.log_or[:2], log_odds_ratio(N_C, Y_C, N_T, Y_T).log_or[:2])
-    assert res.log_or[2] == pytest.approx(np.log(1 * 111 / (121 * 11)), rel=1e-12)
-    assert res.se[2] == pytest.approx(np.sqrt(1 + 1 / 121 + 1 / 11 + 1 / 111))
+    np.testing.assert_allclose(res.y[:2], log_odds_ratio(N_C, Y_C, N_T, Y_T).y[:2])
+    assert res.y[2] == pytest.approx(np.log(1 * 111 / (121 * 11)), rel=1e-12)
+    assert res.sigma[2] == pytest.approx(np.sqrt(1 + 1 / 121 + 1 / 11 + 1 / 111))
 
 
 @pytest.mark.parametrize(
@@ -52,8 +52,8 @@ def test_correction_size_and_which_tables_it_touches():
 def test_other_zero_cells(y_c, y_t, expected):
     res = log_odds_ratio([50], [y_c], [50], [y_t])
     assert res.corrected.tolist() == [True]
-    assert res.log_or[0] == pytest.approx(expected, abs=1e-12)
-    assert np.isfinite(res.se[0]) and res.se[0] > np.sqrt(2)
+    assert res.y[0] == pytest.approx(expected, abs=1e-12)
+    assert np.isfinite(res.sigma[0]) and res.sigma[0] > np.sqrt(2)
 
 
 def test_matches_statsmodels(rng):
@@ -63,20 +63,20 @@ def test_matches_statsmodels(rng):
     assert not res.corrected.any()
     for k in range(20):
         table = Table2x2(np.array([[y_t[k], n_t[k] - y_t[k]], [y_c[k], n_c[k] - y_c[k]]]))
-        assert res.log_or[k] == pytest.approx(table.log_oddsratio, rel=1e-10)
-        assert res.se[k] == pytest.approx(table.log_oddsratio_se, rel=1e-10)
+        assert res.y[k] == pytest.approx(table.log_oddsratio, rel=1e-10)
+        assert res.sigma[k] == pytest.approx(table.log_oddsratio_se, rel=1e-10)
 
 
 def test_zero_cell_convention_against_statsmodels():
     res = log_odds_ratio([120], [10], [120], [0])
     cells = np.array([[0, 120], [10, 110]], dtype=float)
     haldane = Table2x2(cells + 0.5, shift_zeros=False)
-    assert res.log_or[0] == pytest.approx(haldane.log_oddsratio, rel=1e-12)
-    assert res.se[0] == pytest.approx(haldane.log_oddsratio_se, rel=1e-12)
+    assert res.y[0] == pytest.approx(haldane.log_oddsratio, rel=1e-12)
+    assert res.sigma[0] == pytest.approx(haldane.log_oddsratio_se, rel=1e-12)
     # statsmodels' default replaces only the zero cell: a different number (see docstring)
     shifted = Table2x2(cells)
     assert shifted.log_oddsratio == pytest.approx(np.log(0.5 * 110 / (120 * 10)))
-    assert abs(shifted.log_oddsratio - res.log_or[0]) > 0.04
+    assert abs(shifted.log_oddsratio - res.y[0]) > 0.04
 
 
 @pytest.mark.parametrize(

@@ -75,15 +75,15 @@ def test_two_way_anova_sums_of_squares_add_up_when_balanced(rng):
 def test_group_effects_difference_of_means_and_welch_se(rng):
     df = _design(rng, 4, balanced=False, interaction=0.7)
     est = group_effects(df, "y", "t", "g")
-    assert list(est.columns) == ["d", "se", "n_control", "n_treated"]
+    assert list(est.columns) == ["y", "sigma", "n_control", "n_treated"]
     assert est.index.name == "g"
     assert list(est.index) == ["lvl0", "lvl1", "lvl2", "lvl3"]
     for name, row in est.iterrows():
         treated = df.loc[(df["g"] == name) & (df["t"] == 1), "y"]
         control = df.loc[(df["g"] == name) & (df["t"] == 0), "y"]
         welch = stats.ttest_ind(treated, control, equal_var=False)
-        assert row["d"] == pytest.approx(treated.mean() - control.mean(), rel=1e-12)
-        assert row["d"] / row["se"] == pytest.approx(welch.statistic, rel=1e-10)
+        assert row["y"] == pytest.approx(treated.mean() - control.mean(), rel=1e-12)
+        assert row["y"] / row["sigma"] == pytest.approx(welch.statistic, rel=1e-10)
         assert (row["n_control"], row["n_treated"]) == (len(control), len(treated))
 
 
@@ -112,7 +112,7 @@ def test_meta_summaries_match_statsmodels_combine_effects(rng, k, tau, seed_offs
     fe, q, dl = fixed_effect(d, se), cochran_q(d, se), dersimonian_laird(d, se)
     assert fe.mean == pytest.approx(sm.mean_effect_fe, rel=1e-10, abs=1e-14)
     assert fe.se == pytest.approx(sm.sd_eff_w_fe, rel=1e-10)
-    assert pytest.approx(sm.q, rel=1e-10) == q.Q
+    assert pytest.approx(sm.q, rel=1e-10) == q.statistic
     assert q.df == dl.df == sm.df_resid == k - 1
     # statsmodels reports (Q - df) / Q untruncated; Higgins and Thompson truncate at 0.
     assert i_squared(d, se) == pytest.approx(max(0.0, sm.i2), rel=1e-10, abs=1e-14)
@@ -126,8 +126,8 @@ def test_meta_summaries_match_statsmodels_combine_effects(rng, k, tau, seed_offs
         # DerSimonian and Laird truncate at 0, which is the fixed-effect answer.
         assert dl.tau2 == 0.0
         assert (dl.mean, dl.se) == pytest.approx((sm.mean_effect_fe, sm.sd_eff_w_fe), rel=1e-10)
-    assert q.p_value == pytest.approx(sm.test_homogeneity().pvalue, rel=1e-8)
-    assert dl.Q == q.Q and dl.p_value == q.p_value
+    assert q.pvalue == pytest.approx(sm.test_homogeneity().pvalue, rel=1e-8)
+    assert dl.statistic == q.statistic and dl.pvalue == q.pvalue
     assert dl.tau == pytest.approx(np.sqrt(max(0.0, sm.tau2)), rel=1e-9)
 
 
@@ -144,13 +144,13 @@ def test_statsmodels_cases_cover_both_sides_of_the_truncation(rng):
 def test_hand_computed_two_groups():
     # d = (0, 3), se = (1, 1): Q = 4.5 on 1 df, C = 2 - 2/2 = 1, tau^2 = 3.5.
     dl = dersimonian_laird([0.0, 3.0], [1.0, 1.0])
-    assert pytest.approx(4.5) == dl.Q
+    assert pytest.approx(4.5) == dl.statistic
     assert dl.df == 1
     assert pytest.approx(3.5 / 4.5) == dl.I2
     assert dl.tau2 == pytest.approx(3.5)
     assert dl.mean == pytest.approx(1.5)
     assert dl.se == pytest.approx(np.sqrt(4.5 / 2))
-    assert dl.p_value == pytest.approx(stats.chi2.sf(4.5, 1))
+    assert dl.pvalue == pytest.approx(stats.chi2.sf(4.5, 1))
     assert fixed_effect([0.0, 3.0], [1.0, 1.0]) == pytest.approx((1.5, np.sqrt(0.5)))
 
 
@@ -158,8 +158,8 @@ def test_hand_computed_two_groups():
 def test_identical_estimates_give_no_heterogeneity(k):
     d, se = np.full(k, 0.7), np.linspace(0.2, 0.9, k)
     q = cochran_q(d, se)
-    assert pytest.approx(0.0, abs=1e-24) == q.Q
-    assert q.p_value == pytest.approx(1.0)
+    assert pytest.approx(0.0, abs=1e-24) == q.statistic
+    assert q.pvalue == pytest.approx(1.0)
     assert i_squared(d, se) == 0.0
     dl = dersimonian_laird(d, se)
     assert dl.tau2 == 0.0 and dl.I2 == 0.0
@@ -171,7 +171,7 @@ def test_small_q_truncates_tau2_to_zero():
     # Q below its degrees of freedom: DL gives the fixed-effect answer exactly.
     d, se = [0.1, -0.1, 0.05], [1.0, 1.0, 1.0]
     dl = dersimonian_laird(d, se)
-    assert dl.df > dl.Q
+    assert dl.df > dl.statistic
     assert dl.tau2 == 0.0 and dl.I2 == 0.0
     assert (dl.mean, dl.se) == pytest.approx(tuple(fixed_effect(d, se)))
     sm = combine_effects(np.array(d), np.array(se) ** 2, method_re="dl")
@@ -184,15 +184,17 @@ def test_shift_and_scale_behaviour(rng):
     base = dersimonian_laird(d, se)
     shifted = dersimonian_laird(d + 5.0, se)
     assert shifted.mean == pytest.approx(base.mean + 5.0)
-    assert pytest.approx(base.Q) == shifted.Q and shifted.tau2 == pytest.approx(base.tau2)
+    assert pytest.approx(base.statistic) == shifted.statistic and shifted.tau2 == pytest.approx(
+        base.tau2
+    )
     scaled = dersimonian_laird(3.0 * d, 3.0 * se)  # a change of units
-    assert pytest.approx(base.Q) == scaled.Q
+    assert pytest.approx(base.statistic) == scaled.statistic
     assert scaled.tau2 == pytest.approx(9.0 * base.tau2)
     assert scaled.se == pytest.approx(3.0 * base.se)
 
 
 def test_q_p_value_is_calibrated_under_homogeneity(rng):
-    pvals = np.array([cochran_q(*_meta_data(rng, 6, 0.0)).p_value for _ in range(2000)])
+    pvals = np.array([cochran_q(*_meta_data(rng, 6, 0.0)).pvalue for _ in range(2000)])
     assert 0.035 < np.mean(pvals < 0.05) < 0.065
 
 
@@ -283,19 +285,19 @@ def test_group_effects_rejects_zero_standard_error(units):
 @pytest.mark.parametrize(
     ("d", "se", "error", "match"),
     [
-        ([0.5], [0.1], ValueError, "d must have at least 2 values, got 1"),
-        ([], [], ValueError, "d must have at least 2 values, got 0"),
-        ([0.5, 0.2], [0.1], ValueError, "se must have at least 2 values"),
-        ([0.5, 0.2, 0.1], [0.1, 0.2], ValueError, "d and se must have the same length"),
-        ([0.5, 0.2], [0.1, 0.0], ValueError, "se must be strictly positive"),
-        ([0.5, 0.2], [0.1, -0.2], ValueError, "se must be strictly positive"),
-        ([0.5, 0.2], [0.1, np.inf], ValueError, "se must be finite"),
-        ([0.5, 0.2], [0.1, np.nan], ValueError, "se must be finite"),
-        ([0.5, np.nan], [0.1, 0.2], ValueError, "d must be finite"),
-        ("0.5", [0.1, 0.2], TypeError, "d must be a sequence of numbers"),
-        (["a", "b"], [0.1, 0.2], TypeError, "d must contain only numbers"),
-        ([[0.5, 0.2]], [0.1, 0.2], ValueError, "d must be one-dimensional"),
-        ([0.5, 0.2], None, TypeError, "se must be a sequence of numbers"),
+        ([0.5], [0.1], ValueError, "y must have at least 2 values, got 1"),
+        ([], [], ValueError, "y must have at least 2 values, got 0"),
+        ([0.5, 0.2], [0.1], ValueError, "sigma must have at least 2 values"),
+        ([0.5, 0.2, 0.1], [0.1, 0.2], ValueError, "y and sigma must have the same length"),
+        ([0.5, 0.2], [0.1, 0.0], ValueError, "sigma must be strictly positive"),
+        ([0.5, 0.2], [0.1, -0.2], ValueError, "sigma must be strictly positive"),
+        ([0.5, 0.2], [0.1, np.inf], ValueError, "sigma must be finite"),
+        ([0.5, 0.2], [0.1, np.nan], ValueError, "sigma must be finite"),
+        ([0.5, np.nan], [0.1, 0.2], ValueError, "y must be finite"),
+        ("0.5", [0.1, 0.2], TypeError, "y must be a sequence of numbers"),
+        (["a", "b"], [0.1, 0.2], TypeError, "y must contain only numbers"),
+        ([[0.5, 0.2]], [0.1, 0.2], ValueError, "y must be one-dimensional"),
+        ([0.5, 0.2], None, TypeError, "sigma must be a sequence of numbers"),
     ],
 )
 def test_meta_rejects_bad_input(func, d, se, error, match):

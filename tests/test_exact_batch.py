@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from helpers import data, exact
+from helpers import _mixture, data, exact
 
 PROBS = [0.05, 0.5, 0.95]
 
@@ -165,7 +165,7 @@ def test_bad_data_is_rejected(y, sigma, error, match):
         ({"probs": "0.5"}, TypeError, "probs must be a sequence"),
         ({"probs": [0.5], "mu_bounds": (1.0, -1.0)}, ValueError, "mu_bounds must satisfy"),
         ({"probs": [0.5], "tau_max": 0.0}, ValueError, "tau_max must be > 0"),
-        ({"probs": [0.5], "log_tau_prior": 1.0}, TypeError, "log_tau_prior must be a callable"),
+        ({"probs": [0.5], "log_tau_prior": 1.0}, TypeError, "log_tau_prior must be a helpers"),
     ],
 )
 def test_bad_probs_and_priors_are_rejected(kwargs, error, match):
@@ -188,7 +188,7 @@ def test_root_finder_is_accurate_and_fast_where_newton_overshoots():
     sd = rng.uniform(0.05, 2.0, size=(50, 30))
     weight = rng.dirichlet(np.ones(30), size=50)
     probs = np.array([0.001, 0.05, 0.5, 0.95])
-    mixture = exact._normal_mixture(mean, sd, weight)
+    mixture = _mixture._normal_mixture(mean, sd, weight)
     calls = []
 
     def counted(t, rows):
@@ -197,7 +197,9 @@ def test_root_finder_is_accurate_and_fast_where_newton_overshoots():
 
     z = stats.norm.ppf(probs)
     component_q = mean[:, None, :] + sd[:, None, :] * z[None, :, None]
-    q = exact._invert(counted, probs, component_q.min(-1), component_q.max(-1), np.zeros((50, 4)))
+    q = _mixture._invert(
+        counted, probs, component_q.min(-1), component_q.max(-1), np.zeros((50, 4))
+    )
     for r in range(0, 50, 7):
         for i, p in enumerate(probs):
             cdf = (weight[r] * stats.norm.cdf(q[r, i], mean[r], sd[r])).sum()

@@ -246,3 +246,20 @@ def test_every_shipped_data_set_states_its_source_and_terms():
 def test_issues_button_is_on_so_readers_can_report_a_problem():
     html = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]
     assert html["use_issues_button"] is True
+
+
+def test_every_helpers_package_is_installed_and_no_module_is_long():
+    # A non-editable install (Colab, Binder) ships only the packages pyproject lists.
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    listed = set(re.findall(r'"(helpers[\w.]*)"', pyproject.split("[tool.setuptools]")[1]))
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in ROOT.glob("helpers/**/__init__.py")
+    }
+    assert on_disk <= listed, f"add {sorted(on_disk - listed)} to [tool.setuptools] packages"
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in ROOT.glob("helpers/**/*.py")
+        if (n := len(p.read_text().splitlines())) > 500
+    }
+    assert not long, f"helpers modules over 500 lines (split them): {long}"

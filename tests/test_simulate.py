@@ -86,16 +86,16 @@ def test_units_follow_the_outcome_model(rng):
     assert control.std() == pytest.approx(4.0, rel=0.02)
     # the per-segment difference of means recovers the true effect within sampling error
     est = group_effects(df, "revenue", "treatment", "segment")
-    z = (est["d"] - sim.theta) / est["se"]
+    z = (est["y"] - sim.theta) / est["sigma"]
     assert np.all(np.abs(z) < 4)
-    assert est["se"].to_numpy() == pytest.approx(4.0 * np.sqrt(4 / 20_000), rel=0.05)
+    assert est["sigma"].to_numpy() == pytest.approx(4.0 * np.sqrt(4 / 20_000), rel=0.05)
 
 
 def test_estimation_error_is_standard_normal(rng):
     names = [f"s{k}" for k in range(400)]
     sim = simulate_segments(names, np.full(400, 200), rng=rng, **SETTINGS)
     est = group_effects(sim.data, "revenue", "treatment", "segment")
-    z = (est["d"] - sim.theta) / est["se"]
+    z = (est["y"] - sim.theta) / est["sigma"]
     assert abs(z.mean()) < 4 / np.sqrt(400)
     assert z.std() == pytest.approx(1.0, abs=0.12)
 
@@ -155,12 +155,12 @@ def _markets(rng, names=MARKETS, sizes=N_PER_ARM, **kwargs):
 def test_markets_shapes_and_index(rng):
     sim = _markets(rng)
     assert isinstance(sim, MarketSimulation)
-    for field in (sim.theta, sim.d, sim.se):
+    for field in (sim.theta, sim.y, sim.sigma):
         assert isinstance(field, pd.Series) and field.dtype == float
         assert list(field.index) == MARKETS and field.index.name == "market"
         assert np.isfinite(field).all()
-    assert (sim.theta.name, sim.d.name, sim.se.name) == ("theta", "d", "se")
-    assert (sim.se > 0).all()
+    assert (sim.theta.name, sim.y.name, sim.sigma.name) == ("theta", "y", "sigma")
+    assert (sim.sigma > 0).all()
 
 
 def test_markets_same_generator_state_gives_same_data():
@@ -170,15 +170,15 @@ def test_markets_same_generator_state_gives_same_data():
         pd.testing.assert_series_equal(x, y)
     rng = np.random.default_rng(3)
     first, second = _markets(rng), _markets(rng)
-    assert not np.allclose(first.d, second.d)
+    assert not np.allclose(first.y, second.y)
 
 
 def test_markets_course_settings_reproduce_the_seed_table():
     # Seed 20 gives the eight markets of the course's source notebook (3 decimals).
     sim = _markets(np.random.default_rng(20))
     assert sim.theta.round(3).tolist() == [0.220, 1.002, 1.098, 0.559, 0.607, 0.155, -0.057, -0.050]
-    assert sim.d.round(3).tolist() == [0.483, 0.998, 1.383, 0.493, 0.438, 0.101, 0.072, -0.001]
-    assert sim.se.round(3).tolist() == [0.423, 0.359, 0.330, 0.296, 0.277, 0.255, 0.212, 0.163]
+    assert sim.y.round(3).tolist() == [0.483, 0.998, 1.383, 0.493, 0.438, 0.101, 0.072, -0.001]
+    assert sim.sigma.round(3).tolist() == [0.423, 0.359, 0.330, 0.296, 0.277, 0.255, 0.212, 0.163]
 
 
 def test_markets_tau_zero_gives_one_common_effect(rng):
@@ -198,13 +198,13 @@ def test_market_estimates_are_centred_on_the_truth_with_the_stated_spread(rng):
     n_markets, n = 3000, 300
     names = [f"m{k}" for k in range(n_markets)]
     sim = simulate_markets(names, np.full(n_markets, n), rng=rng, **MARKET_SETTINGS)
-    error = sim.d - sim.theta
+    error = sim.y - sim.theta
     expected_sd = 4.0 * np.sqrt(2 / n)
     assert abs(error.mean()) < 4 * expected_sd / np.sqrt(n_markets)
     assert error.std(ddof=1) == pytest.approx(expected_sd, rel=0.05)
-    assert sim.se.mean() == pytest.approx(expected_sd, rel=0.01)
-    assert sim.se.std() < 0.1 * expected_sd  # estimated from 2 x 300 visitors
-    z = error / sim.se
+    assert sim.sigma.mean() == pytest.approx(expected_sd, rel=0.01)
+    assert sim.sigma.std() < 0.1 * expected_sd  # estimated from 2 x 300 visitors
+    z = error / sim.sigma
     assert z.std(ddof=1) == pytest.approx(1.0, rel=0.05)
     assert np.mean(np.abs(z) > 1.96) == pytest.approx(0.05, abs=0.015)
 
@@ -213,9 +213,9 @@ def test_market_standard_errors_follow_the_sample_sizes(rng):
     names = [f"m{k}" for k in range(2000)]
     sizes = np.tile([50, 200, 800, 3200], 500)
     sim = simulate_markets(names, sizes, rng=rng, **MARKET_SETTINGS)
-    by_size = sim.se.groupby(sizes).mean()
+    by_size = sim.sigma.groupby(sizes).mean()
     np.testing.assert_allclose(by_size.to_numpy(), 4.0 * np.sqrt(2 / by_size.index), rtol=0.02)
-    spread = (sim.d - sim.theta).groupby(sizes).std()
+    spread = (sim.y - sim.theta).groupby(sizes).std()
     np.testing.assert_allclose(spread.to_numpy(), 4.0 * np.sqrt(2 / spread.index), rtol=0.1)
 
 
@@ -319,10 +319,10 @@ def test_conversion_counts_follow_the_binomial_model(rng):
     df = sim.data
     lor = log_odds_ratio(df["n_control"], df["y_control"], df["n_treat"], df["y_treat"])
     assert not lor.corrected.any()
-    z = (lor.log_or - sim.theta.to_numpy()) / lor.se
+    z = (lor.y - sim.theta.to_numpy()) / lor.sigma
     assert abs(z.mean()) < 4 / np.sqrt(k)
     assert z.std(ddof=1) == pytest.approx(1.0, rel=0.05)
-    assert lor.log_or.mean() == pytest.approx(0.2, abs=4 * 0.27 / np.sqrt(k))
+    assert lor.y.mean() == pytest.approx(0.2, abs=4 * 0.27 / np.sqrt(k))
     control_rate = df["y_control"] / n
     assert np.abs(control_rate - sim.baseline).max() < 5 * np.sqrt(0.2 * 0.8 / n)
     treat_rate = expit(logit(sim.baseline) + sim.theta)
