@@ -11,21 +11,22 @@ PYTHON    ?= $(shell for p in python3.13 python3.12 python3; do \
                command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
                && { command -v $$p; break; }; done)
 CHAPTERS  := $(sort $(wildcard book/[0-9]*.ipynb))
+ASSIGNMENTS := $(sort $(wildcard assignments/[0-9]*.ipynb))
+ASSIGNMENTS_BUILT := _build/assignments/timing.json
 JB_FLAGS  := -W -n --keep-going
-# One measurement per chapter; a chapter is executed again only when it, the
-# helpers package or the environment changed.
-BENCH_PARTS := $(patsubst book/%.ipynb,_build/bench/%.json,$(CHAPTERS))
 HELPERS_SRC := $(shell find helpers -type f -not -path '*/__pycache__/*')
 # MathJax, installed from npm (exact version in tools/mathjax/package-lock.json)
 # and served by the site itself: see html_extra_path in _config.yml.
 MATHJAX_NPM := tools/mathjax
+# The throw-away environment `make lock` resolves in.
+LOCK_VENV   ?= /tmp/bs-lock-venv
 MATHJAX     := _build/extra/_static/mathjax/tex-mml-chtml.js
 
 .PHONY: book student bench test lint unit notebooks check-site colab-cell lock clean help \
-        release pin
+        release pin assignments grade test-assignments
 
 help: ## list the targets and what they do
-	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
+	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (3.13 recommended): install it, e.g. 'pyenv install 3.13', and run make again." >&2; exit 1; }
@@ -41,19 +42,52 @@ $(MATHJAX): $(MATHJAX_NPM)/package-lock.json
 	rm -rf $(@D) && mkdir -p $(@D)
 	cd $(MATHJAX_NPM)/node_modules/mathjax/es5 && cp -r tex-mml-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(@D)/
 
-# Execute one chapter in a fresh kernel: measures it and fills the book's
-# execution cache, so the book build does not execute it again.
-_build/bench/%.json: book/%.ipynb tools/bench.py $(HELPERS_SRC) $(STAMP)
-	$(BIN)/python tools/bench.py run $< --out $@
+# Every chapter is executed once per build, by nbmake under pytest (the test
+# verdict); the same execution is measured (tools/bench.py: time, memory,
+# import/compile/sample shares, T_import of this run) and fills the book's
+# execution cache, so the book build does not execute it again. Only chapters
+# that changed run again, or all of them when helpers, tools or the
+# environment changed.
+NBMAKE    := $(BIN)/python -m pytest -p tools.nbmake_bench --nbmake --nbmake-timeout=300 -p no:cacheprovider
+EXECUTED  := _build/bench/.executed
+$(EXECUTED): $(CHAPTERS) $(HELPERS_SRC) tools/bench.py tools/nbmake_bench.py _config.yml $(STAMP)
+	@mkdir -p $(@D)
+	$(NBMAKE) $(if $(filter-out $(CHAPTERS),$?),$(CHAPTERS),$(filter $(CHAPTERS),$?))
+	@touch $@
 
-_build/bench.json: $(BENCH_PARTS) _toc.yml
+_build/bench.json: $(EXECUTED) _toc.yml
 	$(BIN)/python tools/bench.py table
 
-bench: $(STAMP) ## execute every chapter afresh in its own kernel; time and memory to _build/bench.json
+# COLD=1: every chapter with empty PyTensor/numba compile caches, recorded
+# beside the warm measurement (_build/bench-cold), nothing cached for the book.
+bench: $(STAMP) ## execute and measure every chapter afresh (COLD=1: with empty compile caches)
+ifeq ($(COLD),1)
+	rm -rf _build/bench-cold
+	$(NBMAKE) --bench-cold $(CHAPTERS)
+	test ! -f _build/bench/.executed || $(BIN)/python tools/bench.py table
+else
 	rm -rf _build/bench
 	$(MAKE) --no-print-directory _build/bench.json
+endif
 
-book: $(STAMP) $(MATHJAX) _build/bench.json ## build the website into _build/html (chapters executed and measured once)
+# Every assignment through otter assign, then its solution graded as a submission
+# would be (full marks or the build fails); the grading times go to the page for
+# instructors (_build/assignments/timing.md).
+$(ASSIGNMENTS_BUILT): $(ASSIGNMENTS) tools/assignments.py $(HELPERS_SRC) $(STAMP)
+	$(BIN)/python tools/assignments.py build
+
+assignments: $(ASSIGNMENTS_BUILT) ## build the otter-grader assignments into _build/assignments (each solution graded)
+
+grade: $(ASSIGNMENTS_BUILT) ## grade a folder: make grade ASSIGNMENT=NN_name SUBMISSIONS=dir [TIMEOUT=s]
+	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=NN_name SUBMISSIONS=dir [TIMEOUT=s]" >&2; exit 2; }
+	$(BIN)/python tools/assignments.py grade $(ASSIGNMENT) $(SUBMISSIONS) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+
+# Grades the solution, the untouched student notebook and broken submissions of
+# every assignment (about 20 minutes on 2 cores): run by .ci/run, not by make test.
+test-assignments: $(ASSIGNMENTS_BUILT) ## grade real and broken submissions of every assignment (slow; .ci/run)
+	$(BIN)/python -m pytest tests/assignments
+
+book: $(STAMP) $(MATHJAX) _build/bench.json $(ASSIGNMENTS_BUILT) ## build the website into _build/html (chapters executed and measured once)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
@@ -66,13 +100,12 @@ lint: $(STAMP) ## ruff lint and format check of helpers, tests, book and tools
 	$(BIN)/ruff check helpers tests book tools
 	$(BIN)/ruff format --check helpers tests book tools
 
-unit: $(STAMP) ## unit tests of helpers and tools (not the site)
-	$(BIN)/python -m pytest tests --ignore=tests/site
+unit: $(STAMP) ## unit tests of helpers and tools (not the site, not the assignments' grading)
+	$(BIN)/python -m pytest tests --ignore=tests/site --ignore=tests/assignments
 
-# Executes every chapter as a test under pytest (nbmake), in a fresh kernel
-# each, independently of the book's execution cache.
-notebooks: $(STAMP) ## execute every chapter as a test (nbmake)
-	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 $(CHAPTERS)
+# Every chapter as a test under pytest (nbmake), in a fresh kernel each: the
+# one execution described above.
+notebooks: $(EXECUTED) ## execute every chapter that changed as a test (nbmake), measured and cached for the book
 
 # Tests of the built sites: real browser, links, student edition, runtime budget.
 check-site: book student ## test both built sites in a real browser (screenshots in _build/screens)
@@ -82,7 +115,7 @@ check-site: book student ## test both built sites in a real browser (screenshots
 test: lint unit notebooks book student check-site ## everything: lint, unit tests, chapters, strict book build, student edition, site
 	$(BIN)/python tools/release.py stamp
 
-colab-cell: $(STAMP) ## insert or update the hidden Colab set-up cell of every chapter
+colab-cell: $(STAMP) ## insert or update the hidden Colab set-up cell of every chapter and assignment
 	$(BIN)/python tools/colab_cell.py
 
 # Releases: see tools/release.py and "Teaching from a release" in README.md.
@@ -97,13 +130,13 @@ pin: $(STAMP) ## REF=v0.2.0: launch buttons and Colab set-up cells use that tag 
 # Re-resolve every dependency from pyproject.toml and write the lock file, then
 # environment.yml: Binder's runtime subset of the same resolution (no dev tools).
 lock: ## re-resolve every dependency from pyproject.toml into requirements.lock and environment.yml
-	rm -rf /tmp/bs-lock-venv
-	$(PYTHON) -m venv /tmp/bs-lock-venv
-	/tmp/bs-lock-venv/bin/python -m pip install --quiet --upgrade pip
-	/tmp/bs-lock-venv/bin/python -m pip install --quiet setuptools ".[dev]"
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet setuptools ".[dev]"
 	{ echo "# Exact versions of every package the course installs (Python 3.13, Linux)."; \
 	  echo "# Regenerate with 'make lock'; every install (make, CI, Binder, Colab) uses this file."; \
-	  /tmp/bs-lock-venv/bin/python -m pip freeze --all --exclude-editable \
+	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable \
 	    | grep -viE '^(pip|borrowing-strength)( @|==)'; } > requirements.lock
 	/tmp/bs-lock-venv/bin/python .ci/sync_environment.py
 

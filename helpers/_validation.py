@@ -221,3 +221,12 @@ def generator(rng, name: str = "rng") -> np.random.Generator:
             f"got {type(rng).__name__}"
         )
     return rng
+
+
+def one_of(value, name: str, options: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of the string ``options``, or raise naming ``name``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {options}, got {type(value).__name__}")
+    if value not in options:
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value

@@ -15,9 +15,21 @@ from that cache need not round identically, and a chaotic sampler turns a
 last-bit difference into a different chain: the centered eight schools of
 chapter 3 gave 103 divergences on a machine with an empty cache and 25 on the
 next build, with the same seed. Without ``fastmath`` both give the same draws.
+
+Finally it lets the next kernel reuse more of that compiled code. PyTensor
+caches the numba code of each model's log density on disk, keyed on the graph,
+but nutpie compiles a small C-callable wrapper around it in every kernel (it
+cannot be cached), and compiling that wrapper also compiles numba's own error
+message for an array assignment of the wrong shape, about 1.5 s of CPU each
+time. :func:`setup` has numba cache that helper on disk too, in PyTensor's
+cache folder (``PYTENSOR_FLAGS=base_compiledir=DIR`` moves both), so that
+only the first kernel on a machine pays for it. It is error-path code only:
+no number changes.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import arviz as az
 import matplotlib as mpl
@@ -61,4 +73,31 @@ def setup() -> dict:
     az.rcParams["stats.ci_kind"] = CI_KIND
     az.rcParams["stats.ci_prob"] = CI_PROB
     pytensor.config.numba__fastmath = False
+    _cache_numba_helpers()
     return {"ci_kind": CI_KIND, "ci_prob": CI_PROB}
+
+
+def _cache_numba_helpers() -> None:
+    """Have numba cache its shape-mismatch error helper on disk (see the module notes).
+
+    numba compiles the helper from an ``@overload`` whose jit options do not
+    ask for caching; setting ``cache=True`` on its template makes the compiled
+    helper persist under ``numba.config.CACHE_DIR``, which is set to a folder
+    in PyTensor's ``base_compiledir`` unless ``NUMBA_CACHE_DIR`` chose one.
+    Without that numba internal (another numba version) this does nothing.
+    """
+    import numba
+    from numba.core.registry import cpu_target
+    from numba.np import arrayobj
+
+    stub = getattr(arrayobj, "raise_with_shape_context", None)
+    if stub is None:
+        return
+    if not numba.config.CACHE_DIR:
+        numba.config.CACHE_DIR = str(Path(pytensor.config.base_compiledir) / "numba-helpers")
+    typing_context = cpu_target.typing_context
+    typing_context.refresh()
+    for template in getattr(typing_context.resolve_value_type(stub), "templates", ()):
+        options = getattr(template, "_jit_options", None)
+        if isinstance(options, dict) and not options.get("cache"):
+            template._jit_options = {**options, "cache": True}

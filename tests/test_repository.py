@@ -124,26 +124,31 @@ def test_environment_yml_matches_lock_and_python_version():
 
 
 def test_environment_yml_has_the_runtime_and_no_development_tool():
-    """Binder installs what notebooks import (and their requirements), no build or test tools."""
+    """Binder installs what notebooks import (and their requirements), no build or test tools.
+
+    Playwright is not on the list: otter-grader, which the assignments import,
+    requires nbconvert[webpdf], which requires it.
+    """
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     names = {p.split("==")[0].lower() for p in pip}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    runtime = [*project["dependencies"], *project["optional-dependencies"]["notebook"]]
+    extras = project["optional-dependencies"]
+    runtime = [*project["dependencies"], *extras["notebook"], *extras.get("assign", [])]
     runtime = {re.split(r"[<>=!~\[; ]", r)[0].lower() for r in runtime}
     assert runtime <= names, f"Binder lacks {runtime - names}"
     assert "ipykernel" in names
-    dev = {re.split(r"[<>=!~\[; ]", r)[0].lower() for r in project["optional-dependencies"]["dev"]}
-    tools = (dev - runtime - {project["name"]}) | {
+    tools = {
         "jupyter-book",
         "pytest",
         "nbmake",
         "ruff",
-        "playwright",
         "sphinx-book-theme",
         "sphinx-exercise",
+        "sphinxcontrib-bibtex",
     }
     assert not tools & names, f"development tools on Binder: {sorted(tools & names)}"
+    assert len(names) < len(_lock_pins()), "Binder installs the whole lock"
 
 
 def test_python_version_file_matches_running_interpreter():
@@ -184,12 +189,13 @@ def test_repository_url_has_one_source():
     """_config.yml is the single source of the repository URL.
 
     The only other files allowed to hold it are CITATION.cff (whose
-    ``repository-code`` tests/test_release.py compares with _config.yml) and
-    chapters, and only inside their Colab set-up cell, which must be exactly
-    what tools/colab_cell.py writes from _config.yml (so editing _config.yml
-    and not the chapters fails here).
+    ``repository-code`` tests/test_release.py compares with _config.yml), and
+    chapters and assignments, only inside their Colab set-up cell, which must
+    be exactly what tools/colab_cell.py writes from _config.yml (so editing
+    _config.yml and not the notebooks fails here).
     """
     from tools import colab_cell
+    from tools.book import assignments
 
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     tracked = subprocess.run(
@@ -199,12 +205,16 @@ def test_repository_url_has_one_source():
         f for f in tracked if (ROOT / f).is_file() and url in (ROOT / f).read_text(errors="ignore")
     ]
     chapters = {f"book/{nb.name}" for nb in NOTEBOOKS}
+    kinds = dict.fromkeys(chapters, "chapter") | {
+        f"assignments/{nb.name}": "assignment" for nb in assignments()
+    }
     assert "_config.yml" in holders
     for holder in set(holders) - {"_config.yml", "CITATION.cff"}:
-        assert holder in chapters, f"{holder} repeats the repository URL of _config.yml"
+        assert holder in kinds, f"{holder} repeats the repository URL of _config.yml"
         cells = json.loads((ROOT / holder).read_text())["cells"]
         setup = [c for c in cells if "colab-setup" in c.get("metadata", {}).get("tags", [])]
-        assert len(setup) == 1 and "".join(setup[0]["source"]) == colab_cell.source(), (
+        expected = colab_cell.source(kind=kinds[holder])
+        assert len(setup) == 1 and "".join(setup[0]["source"]) == expected, (
             f"{holder}: Colab set-up cell is stale: run make colab-cell"
         )
         rest = [c for c in cells if c is not setup[0]]

@@ -1,3 +1,5 @@
+import os
+
 import arviz as az
 import matplotlib as mpl
 import pytensor
@@ -21,3 +23,18 @@ def test_setup_turns_off_numba_fastmath_for_reproducible_fits():
         assert pytensor.config.numba__fastmath is False
     finally:
         pytensor.config.numba__fastmath = True
+
+
+def test_setup_has_numba_cache_its_shape_error_helper_with_pytensors_cache():
+    import numba
+    from numba.core.registry import cpu_target
+    from numba.np import arrayobj
+
+    style.setup()
+    templates = cpu_target.typing_context.resolve_value_type(
+        arrayobj.raise_with_shape_context
+    ).templates
+    assert templates and all(t._jit_options.get("cache") is True for t in templates)
+    assert numba.config.CACHE_DIR
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        assert numba.config.CACHE_DIR.startswith(str(pytensor.config.base_compiledir))

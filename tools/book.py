@@ -47,6 +47,11 @@ def chapters(root: Path = ROOT) -> list[Path]:
     ]
 
 
+def assignments(root: Path = ROOT) -> list[Path]:
+    """Return the assignment sources (``assignments/NN_name.ipynb``), in chapter order."""
+    return sorted((root / "assignments").glob("[0-9]*.ipynb"))
+
+
 def repository(root: Path = ROOT) -> tuple[str, str]:
     """Return ``(url, branch)`` of the course repository, from ``_config.yml``."""
     repo = config(root)["repository"]

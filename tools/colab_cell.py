@@ -1,7 +1,8 @@
 """Insert or update the hidden Colab set-up cell of every chapter.
 
 Usage: ``python tools/colab_cell.py`` (``make colab-cell``) rewrites the chapters
-in place; ``--check`` only reports chapters whose cell is missing or stale.
+and the assignments (``assignments/*.ipynb``) in place; ``--check`` only reports
+notebooks whose cell is missing or stale.
 
 A chapter opened in Colab runs in a bare Python without the course package.
 Its first code cell therefore installs the package (from the repository and
@@ -18,6 +19,10 @@ cell is tagged ``remove-cell``, so the website does not show it.
 The repository URL and ref are written into the cell from ``_config.yml``;
 ``tests/test_colab_cell.py`` fails when a chapter's cell differs from what
 this script writes, so ``_config.yml`` stays the single source.
+
+An assignment's cell is the same with two differences: it also installs the
+``assign`` extra (otter-grader, whose ``grader.check`` runs the public tests)
+and it installs when either the course or otter-grader is missing.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import nbformat
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.book import ROOT, chapters, repository
+from tools.book import ROOT, assignments, chapters, repository
 
 #: The course's distribution (``pyproject.toml``'s project name).
 DISTRIBUTION = "borrowing-strength"
@@ -84,6 +89,7 @@ MARKER = b'__course__ = "borrowing-strength"'
 #: are missing, by kind of notebook.
 KINDS = {
     "chapter": {"extras": "notebook", "distributions": (DISTRIBUTION,)},
+    "assignment": {"extras": "assign", "distributions": (DISTRIBUTION, "otter-grader")},
 }
 
 
@@ -101,6 +107,10 @@ def source(root: Path = ROOT, kind: str = "chapter") -> str:
         extras=spec["extras"],
         distributions=", ".join(f'"{name}"' for name in spec["distributions"]),
     ).rstrip("\n")
+
+
+def _kind(path: Path) -> str:
+    return "assignment" if path.parent.name == "assignments" else "chapter"
 
 
 def _first_code(nb) -> int | None:
@@ -144,12 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     """Update (or with ``--check`` verify) the set-up cell of every chapter."""
     check = "--check" in (argv if argv is not None else sys.argv[1:])
     stale = []
-    for path in chapters():
+    for path in [*chapters(), *assignments()]:
         nb = nbformat.read(path, as_version=4)
         if check:
-            if problems(nb):
+            if problems(nb, kind=_kind(path)):
                 stale.append(path.name)
-        elif apply(nb):
+        elif apply(nb, kind=_kind(path)):
             nbformat.write(nb, path)
             print(f"{path.relative_to(ROOT)}: set-up cell written")
     if stale:

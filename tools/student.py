@@ -212,8 +212,9 @@ def build() -> None:
         ],
     )
     shutil.copy2(ROOT / "_toc.yml", SOURCE_TREE / "_toc.yml")
-    for generated in ("bench.md",):  # files the pages include from _build/
+    for generated in ("bench.md", "assignments/timing.md"):  # files pages include from _build/
         if (BUILD / generated).is_file():
+            (SOURCE_TREE / "_build" / generated).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(BUILD / generated, SOURCE_TREE / "_build" / generated)
     intro = SOURCE_TREE / "book" / "intro.md"
     intro.write_text(student_intro(intro.read_text(), (ROOT / STUDENT_HOW_TO).read_text()))

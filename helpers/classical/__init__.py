@@ -1,4 +1,4 @@
-"""Classical (frequentist) reference computations.
+r"""Classical (frequentist) reference computations.
 
 These are the numbers a classical analysis reports; chapters compute them here
 by hand and then show that statsmodels agrees. One submodule per family, every
@@ -10,15 +10,27 @@ public name re-exported here (``helpers.classical.fixed_effect``):
 - :mod:`helpers.classical.meta` -- summary-level analyses of group estimates
   ``y`` and standard errors ``sigma``: :func:`fixed_effect`,
   :func:`cochran_q`, :func:`i_squared`, :func:`dersimonian_laird`.
-- :mod:`helpers.classical.effect_sizes` -- :func:`log_odds_ratio`, two-arm
-  counts turned into ``(y, sigma)`` pairs on the log-odds scale.
+- :mod:`helpers.classical.effect_sizes` -- :func:`log_odds_ratio` and
+  :func:`log_risk_ratio`, two-arm counts turned into ``(y, sigma)`` pairs on
+  the log-odds or log-risk scale.
+- :mod:`helpers.classical.random_effects` -- :func:`random_effects`: REML,
+  Paule-Mandel or DerSimonian-Laird :math:`\tau^2`, Wald or
+  Hartung-Knapp-Sidik-Jonkman intervals for the mean, Q-profile intervals for
+  :math:`\tau^2` and a prediction interval.
+- :mod:`helpers.classical.meta_regression` -- :func:`meta_regression`,
+  group effects explained by group-level moderators.
 
 Results with several parts are NamedTuples with scipy's field names
 (``statistic``, ``pvalue``, ``df``).
 """
 
 from helpers.classical.anova import FTestResult, group_effects, joint_f_test, two_way_anova
-from helpers.classical.effect_sizes import LogOddsRatioResult, log_odds_ratio
+from helpers.classical.effect_sizes import (
+    LogOddsRatioResult,
+    LogRiskRatioResult,
+    log_odds_ratio,
+    log_risk_ratio,
+)
 from helpers.classical.meta import (
     CochranQResult,
     DerSimonianLairdResult,
@@ -28,6 +40,8 @@ from helpers.classical.meta import (
     fixed_effect,
     i_squared,
 )
+from helpers.classical.meta_regression import MetaRegressionResult, meta_regression
+from helpers.classical.random_effects import RandomEffectsResult, random_effects
 
 __all__ = [
     "CochranQResult",
@@ -35,6 +49,9 @@ __all__ = [
     "FTestResult",
     "FixedEffectResult",
     "LogOddsRatioResult",
+    "LogRiskRatioResult",
+    "MetaRegressionResult",
+    "RandomEffectsResult",
     "cochran_q",
     "dersimonian_laird",
     "fixed_effect",
@@ -42,5 +59,8 @@ __all__ = [
     "i_squared",
     "joint_f_test",
     "log_odds_ratio",
+    "log_risk_ratio",
+    "meta_regression",
+    "random_effects",
     "two_way_anova",
 ]
