@@ -22,4 +22,14 @@ arrangement, without any claim on the facts themselves.
     (2013), Bayesian Data Analysis, 3rd ed., Table 5.2 (chapters 2-4). Terms:
     published summary statistics (eight estimates and standard errors), facts
     free to reuse with citation of Rubin (1981).
+
+``bcg.csv``
+    Source: the 13 trials of the BCG vaccine against tuberculosis collected by
+    Colditz, G. A. et al. (1994), "Efficacy of BCG Vaccine in the Prevention of
+    Tuberculosis: Meta-analysis of the Published Literature", JAMA 271(9),
+    698-702, https://doi.org/10.1001/jama.1994.03510330076038, as tabulated in
+    ``dat.bcg`` of R's metafor package (Viechtbauer 2010,
+    https://doi.org/10.18637/jss.v036.i03) (chapter 10). Terms: published
+    trial counts (facts), shipped with attribution to both; metafor itself is
+    licensed GPL (>= 2), and no code of it is used.
 """
