@@ -21,9 +21,13 @@ MATHJAX_NPM := tools/mathjax
 # The throw-away environment `make lock` resolves in.
 LOCK_VENV   ?= /tmp/bs-lock-venv
 MATHJAX     := _build/extra/_static/mathjax/tex-mml-chtml.js
+# axe-core (exact version in tools/axe/package-lock.json): the site tests inject
+# it into every page for the WCAG 2.1 A/AA audit; it is not part of the site.
+AXE_NPM     := tools/axe
+AXE         := $(AXE_NPM)/node_modules/axe-core/axe.min.js
 
 .PHONY: book student bench test lint unit notebooks check-site colab-cell lock clean help \
-        release pin assignments grade test-assignments
+        release pin assignments grade test-assignments publish-notebooks binder-check colab-check
 
 help: ## list the targets and what they do
 	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -41,6 +45,11 @@ $(MATHJAX): $(MATHJAX_NPM)/package-lock.json
 	npm ci --prefix $(MATHJAX_NPM) --no-audit --no-fund --loglevel=error
 	rm -rf $(@D) && mkdir -p $(@D)
 	cd $(MATHJAX_NPM)/node_modules/mathjax/es5 && cp -r tex-mml-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(@D)/
+
+$(AXE): $(AXE_NPM)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to install axe-core, e.g. apt-get install -y nodejs npm" >&2; exit 1; }
+	npm ci --prefix $(AXE_NPM) --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # Every chapter is executed once per build, by nbmake under pytest (the test
 # verdict); the same execution is measured (tools/bench.py: time, memory,
@@ -89,6 +98,7 @@ test-assignments: $(ASSIGNMENTS_BUILT) ## grade real and broken submissions of e
 
 book: $(STAMP) $(MATHJAX) _build/bench.json $(ASSIGNMENTS_BUILT) ## build the website into _build/html (chapters executed and measured once)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/python tools/notebooks.py
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
 # The student edition is built from the instructor build's executed notebooks,
@@ -108,7 +118,7 @@ unit: $(STAMP) ## unit tests of helpers and tools (not the site, not the assignm
 notebooks: $(EXECUTED) ## execute every chapter that changed as a test (nbmake), measured and cached for the book
 
 # Tests of the built sites: real browser, links, student edition, runtime budget.
-check-site: book student ## test both built sites in a real browser (screenshots in _build/screens)
+check-site: book student $(AXE) ## test both built sites in a real browser (screenshots in _build/screens)
 	$(BIN)/python -m pytest tests/site
 
 # The last step records that every test passed for this commit (make release checks it).
@@ -126,6 +136,18 @@ release: $(STAMP) ## VERSION=x.y.z: version, changelog, commit and tag (clean tr
 pin: $(STAMP) ## REF=v0.2.0: launch buttons and Colab set-up cells use that tag or branch
 	@test -n "$(REF)" || { echo "usage: make pin REF=v0.2.0 (a tag or branch)" >&2; exit 2; }
 	$(BIN)/python tools/release.py pin $(REF)
+
+# Commit the reader notebooks (instructor and student) to the branch that the
+# launch buttons open (repository.branch of _config.yml); PUSH=origin pushes it.
+publish-notebooks: student ## commit the reader notebooks to the branch the launch buttons open (PUSH=origin pushes)
+	$(BIN)/python tools/publish.py $(if $(PUSH),--push $(PUSH))
+
+# Rehearsals of Binder and Colab with the published notebooks (slow: minutes).
+binder-check: student ## rehearse Binder: published notebooks run in JupyterLab in Chromium (minutes)
+	$(BIN)/python tools/binder_check.py
+
+colab-check: student ## rehearse Colab: the set-up cell and a PyMC chapter in a Colab-like Python 3.12
+	$(BIN)/python tools/colab_check.py
 
 # Re-resolve every dependency from pyproject.toml and write the lock file, then
 # environment.yml: Binder's runtime subset of the same resolution (no dev tools).

@@ -115,6 +115,13 @@ def test_setup_cell_in_a_fresh_kernel_with_only_the_course(tmp_path):
     assert out.stdout == ""
 
 
+def test_setup_cell_installs_from_a_local_clone_for_the_rehearsal(monkeypatch, tmp_path):
+    monkeypatch.setenv(colab_cell.REPOSITORY_ENV, f"file://{tmp_path}")
+    (command,), _ = _run_cell(monkeypatch, installed=False)[0]
+    assert command[6] == f"{tmp_path}/requirements.lock"
+    assert Requirement(command[7]).url == f"git+file://{tmp_path}@{repository()[1]}"
+
+
 def test_notebook_extra_is_pinned_by_the_lock():
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"

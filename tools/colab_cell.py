@@ -40,6 +40,9 @@ from tools.book import ROOT, assignments, chapters, repository
 #: The course's distribution (``pyproject.toml``'s project name).
 DISTRIBUTION = "borrowing-strength"
 
+#: Environment variable that points the cell at another clone (``make colab-check``).
+REPOSITORY_ENV = "BORROWING_STRENGTH_REPOSITORY"
+
 #: Tags of the set-up cell: hidden on the website, and recognisable here.
 TAGS = ["remove-cell", "colab-setup"]
 
@@ -51,11 +54,14 @@ _TEMPLATE = """\
 # Written by `make colab-cell` from _config.yml: do not edit by hand.
 import importlib.metadata
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 REPOSITORY, REF = "{url}", "{ref}"
+# `make colab-check` points the install at a local clone (file://) of the repository.
+REPOSITORY = os.environ.get("{env}", REPOSITORY)
 MARKER = {marker!r}  # in the course package's helpers/__init__.py
 try:
     for name in [{distributions}]:
@@ -63,6 +69,8 @@ try:
 except importlib.metadata.PackageNotFoundError:
     raw = REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/")
     lock = f"{{raw}}/{{REF}}/requirements.lock"
+    if REPOSITORY.startswith("file://"):  # a clone checked out at REF
+        lock = f"{{REPOSITORY.removeprefix('file://')}}/requirements.lock"
     package = f"{dist}[{extras}] @ git+{{REPOSITORY}}@{{REF}}"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--constraint", lock, package]
     subprocess.run(pip, check=True)
@@ -104,6 +112,7 @@ def source(root: Path = ROOT, kind: str = "chapter") -> str:
         ref=ref,
         dist=DISTRIBUTION,
         marker=MARKER,
+        env=REPOSITORY_ENV,
         extras=spec["extras"],
         distributions=", ".join(f'"{name}"' for name in spec["distributions"]),
     ).rstrip("\n")

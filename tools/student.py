@@ -17,8 +17,9 @@ off and drops the Binder, Colab and repository buttons (they would open the
 repository's notebooks, solutions included). The result:
 
 - ``_build/student/``: the website;
-- ``_build/student/notebooks/NN_name.ipynb``: each chapter stripped, without
-  outputs, as committed; the site's download button offers the same files.
+- ``_build/student/notebooks/NN_name.ipynb``: each chapter stripped, as a
+  reader notebook (plain Markdown, glued values filled in, no outputs; see
+  ``tools/notebooks.py``); the site's download button offers the same files.
 """
 
 from __future__ import annotations
@@ -223,6 +224,11 @@ def build() -> None:
         + yaml.safe_dump(_student_config(), sort_keys=False)
     )
 
+    from tools import notebooks as reader
+
+    site = reader.site_from_build(edition="student")
+    bib = reader.bibliography()
+    exercises = reader.exercise_numbers(reader.chapter_sources())
     clean = {}
     for notebook in chapter_paths:
         rel = notebook.relative_to(ROOT)
@@ -231,8 +237,19 @@ def build() -> None:
         if removed != removed_executed:
             sys.exit(f"{rel}: the executed copy has different solutions; run make book")
         nbformat.write(executed, SOURCE_TREE / rel)
-        clean[rel] = source
-        nbformat.write(source, notebooks_dir / notebook.name)
+        # The learner's notebook: plain Markdown, glued values filled in (tools/notebooks.py).
+        clean[rel] = reader.convert(
+            source,
+            reader.glue_values(executed),
+            docname=rel.with_suffix("").as_posix(),
+            site=site,
+            bib=bib,
+            exercises=exercises,
+        )
+        left = reader.notebook_markup(clean[rel])
+        if left:
+            sys.exit(f"{rel}: MyST markup left in the student notebook: {left}")
+        nbformat.write(clean[rel], notebooks_dir / notebook.name)
         print(f"{rel}: {removed} solutions removed")
 
     subprocess.run(

@@ -53,12 +53,22 @@ def test_bench_states_the_course_budget(bench):
 def test_bench_measured_t_import_and_the_shares(bench):
     assert 0.5 < bench["machine"]["t_import_seconds"] < 120
     for row in bench["chapters"]:
-        assert row["t_import_seconds"] > 0.5
+        assert row["t_import_seconds"] > 0.5 and row["t_import_cpu_seconds"] > 0.5
         phases = row["phases"]
         assert set(phases) == {"import", "compile", "sample", "other"}
         assert min(phases.values()) >= 0
         assert sum(phases.values()) == pytest.approx(row["wall_seconds"], abs=0.1)
         assert phases["import"] > 0, f"{row['chapter']}: no import was timed"
+
+
+def test_cold_and_warm_caches_give_the_same_numbers(bench, chapter):
+    row = _record(bench, chapter)
+    cold = {r["chapter"]: r for r in bench.get("cold", [])}.get(row["chapter"])
+    if cold is None:
+        pytest.skip("no run with empty caches: make bench COLD=1")
+    assert cold["glued_sha256"] == row["glued_sha256"], (
+        f"{chapter} glues other numbers with empty compile caches than with warm ones"
+    )
 
 
 def test_chapter_meets_the_speed_and_memory_targets(bench, chapter):
