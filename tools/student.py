@@ -13,8 +13,12 @@ outputs come from the instructor build's execution cache, which must hold the
 chapter's current code (else this script stops: run ``make book``). The
 executed chapters, stripped, and a copy of every other page go into a
 temporary book (``_build/student-src``) whose configuration turns execution
-off and drops the Binder, Colab and repository buttons (they would open the
-repository's notebooks, solutions included). The result:
+off, points the Binder and Colab buttons at the student notebooks that
+``make publish-notebooks`` puts under ``student/`` of the published ref
+(``repository.path_to_book: student``), and drops the repository and edit
+buttons (they lead to the sources, solutions included). Its introduction
+has its own *How to use it* section (``book/student_how_to_use.md``). The
+result:
 
 - ``_build/student/``: the website;
 - ``_build/student/notebooks/NN_name.ipynb``: each chapter stripped, as a
@@ -38,6 +42,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools.book import BUILD, ROOT, chapters, config
+from tools.publish import STUDENT_PREFIX
 
 SOURCE_TREE = BUILD / "student-src"
 #: The student edition's own *How to use it* section of the introduction.
@@ -178,9 +183,14 @@ def _student_config() -> dict:
     cfg = config()
     cfg["title"] = f"{cfg['title']} (student edition)"
     cfg.setdefault("execute", {})["execute_notebooks"] = "off"
-    cfg["launch_buttons"] = {"binderhub_url": "", "colab_url": "", "jupyterhub_url": ""}
+    # Launch buttons open the student notebooks that `make publish-notebooks`
+    # puts under student/ of the published ref (repository.branch), not the
+    # chapters with their solutions.
+    cfg["repository"]["path_to_book"] = STUDENT_PREFIX
     html = cfg.setdefault("html", {})
-    html.update(use_repository_button=False, use_issues_button=False, use_edit_page_button=False)
+    # No repository or edit button (they lead to the sources, solutions included);
+    # the issues button stays, so students can report a problem.
+    html.update(use_repository_button=False, use_edit_page_button=False)
     local = cfg.setdefault("sphinx", {}).get("local_extensions") or {}
     for name, path in local.items():  # relative to _config.yml, which moves
         local[name] = str((ROOT / path).resolve())

@@ -13,7 +13,7 @@ import htmltext
 import pytest
 from conftest import SITES, chapter_ids, pages, require_site
 
-from tools.book import ROOT
+from tools.book import ROOT, repository
 
 SOLUTION_WORD = re.compile(r"\bsolutions?\b", re.I)
 
@@ -91,3 +91,21 @@ def test_chapters_are_numbered_in_the_navigation():
     text = _text("instructor", "book/intro.html")
     for chapter in chapter_ids():
         assert re.search(rf"\b{_number(chapter)}\. ", text), f"{chapter} is not numbered"
+
+
+def test_student_launch_buttons_open_the_student_notebooks(chapter):
+    """Binder and Colab open student/book/NN_name.ipynb of the published ref, no solutions."""
+    require_site("student")
+    url, ref = repository()
+    owner_repo = url.removeprefix("https://github.com/")
+    notebook = f"student/{chapter}.ipynb"
+    links = {href for _, href in htmltext.parse(SITES["student"] / f"{chapter}.html").links}
+    binder = f"https://mybinder.org/v2/gh/{owner_repo}/{ref}?urlpath=lab/tree/{notebook}"
+    colab = f"https://colab.research.google.com/github/{owner_repo}/blob/{ref}/{notebook}"
+    assert binder in links, f"{chapter}: no Binder button to {notebook}"
+    assert colab in links, f"{chapter}: no Colab button to {notebook}"
+    assert not {h for h in links if ("mybinder.org" in h or "colab.research" in h)} - {
+        binder,
+        colab,
+    }, "a launch button opens a notebook other than the student one"
+    assert f"/tree/{chapter}.ipynb" not in " ".join(links)
