@@ -14,9 +14,6 @@ CHAPTERS  := $(sort $(wildcard book/[0-9]*.ipynb))
 ASSIGNMENTS := $(sort $(wildcard assignments/[0-9]*.ipynb))
 ASSIGNMENTS_BUILT := _build/assignments/timing.json
 JB_FLAGS  := -W -n --keep-going
-# One measurement per chapter; a chapter is executed again only when it, the
-# helpers package or the environment changed.
-BENCH_PARTS := $(patsubst book/%.ipynb,_build/bench/%.json,$(CHAPTERS))
 HELPERS_SRC := $(shell find helpers -type f -not -path '*/__pycache__/*')
 # MathJax, installed from npm (exact version in tools/mathjax/package-lock.json)
 # and served by the site itself: see html_extra_path in _config.yml.
@@ -24,9 +21,13 @@ MATHJAX_NPM := tools/mathjax
 # The throw-away environment `make lock` resolves in.
 LOCK_VENV   ?= /tmp/bs-lock-venv
 MATHJAX     := _build/extra/_static/mathjax/tex-mml-chtml.js
+# axe-core (exact version in tools/axe/package-lock.json): the site tests inject
+# it into every page for the WCAG 2.1 A/AA audit; it is not part of the site.
+AXE_NPM     := tools/axe
+AXE         := $(AXE_NPM)/node_modules/axe-core/axe.min.js
 
 .PHONY: book student bench test lint unit notebooks check-site colab-cell lock clean help \
-        assignments grade test-assignments
+        release pin assignments grade test-assignments publish-notebooks binder-check colab-check
 
 help: ## list the targets and what they do
 	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -45,17 +46,38 @@ $(MATHJAX): $(MATHJAX_NPM)/package-lock.json
 	rm -rf $(@D) && mkdir -p $(@D)
 	cd $(MATHJAX_NPM)/node_modules/mathjax/es5 && cp -r tex-mml-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(@D)/
 
-# Execute one chapter in a fresh kernel: measures it and fills the book's
-# execution cache, so the book build does not execute it again.
-_build/bench/%.json: book/%.ipynb tools/bench.py $(HELPERS_SRC) $(STAMP)
-	$(BIN)/python tools/bench.py run $< --out $@
+$(AXE): $(AXE_NPM)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to install axe-core, e.g. apt-get install -y nodejs npm" >&2; exit 1; }
+	npm ci --prefix $(AXE_NPM) --no-audit --no-fund --loglevel=error
+	@touch $@
 
-_build/bench.json: $(BENCH_PARTS) _toc.yml
+# Every chapter is executed once per build, by nbmake under pytest (the test
+# verdict); the same execution is measured (tools/bench.py: time, memory,
+# import/compile/sample shares, T_import of this run) and fills the book's
+# execution cache, so the book build does not execute it again. Only chapters
+# that changed run again, or all of them when helpers, tools or the
+# environment changed.
+NBMAKE    := $(BIN)/python -m pytest -p tools.nbmake_bench --nbmake --nbmake-timeout=300 -p no:cacheprovider
+EXECUTED  := _build/bench/.executed
+$(EXECUTED): $(CHAPTERS) $(HELPERS_SRC) tools/bench.py tools/nbmake_bench.py _config.yml $(STAMP)
+	@mkdir -p $(@D)
+	$(NBMAKE) $(if $(filter-out $(CHAPTERS),$?),$(CHAPTERS),$(filter $(CHAPTERS),$?))
+	@touch $@
+
+_build/bench.json: $(EXECUTED) _toc.yml
 	$(BIN)/python tools/bench.py table
 
-bench: $(STAMP) ## execute every chapter afresh in its own kernel; time and memory to _build/bench.json
+# COLD=1: every chapter with empty PyTensor/numba compile caches, recorded
+# beside the warm measurement (_build/bench-cold), nothing cached for the book.
+bench: $(STAMP) ## execute and measure every chapter afresh (COLD=1: with empty compile caches)
+ifeq ($(COLD),1)
+	rm -rf _build/bench-cold
+	$(NBMAKE) --bench-cold $(CHAPTERS)
+	test ! -f _build/bench/.executed || $(BIN)/python tools/bench.py table
+else
 	rm -rf _build/bench
 	$(MAKE) --no-print-directory _build/bench.json
+endif
 
 # Every assignment through otter assign, then its solution graded as a submission
 # would be (full marks or the build fails); the grading times go to the page for
@@ -76,6 +98,7 @@ test-assignments: $(ASSIGNMENTS_BUILT) ## grade real and broken submissions of e
 
 book: $(STAMP) $(MATHJAX) _build/bench.json $(ASSIGNMENTS_BUILT) ## build the website into _build/html (chapters executed and measured once)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/python tools/notebooks.py
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
 # The student edition is built from the instructor build's executed notebooks,
@@ -90,21 +113,44 @@ lint: $(STAMP) ## ruff lint and format check of helpers, tests, book and tools
 unit: $(STAMP) ## unit tests of helpers and tools (not the site, not the assignments' grading)
 	$(BIN)/python -m pytest tests --ignore=tests/site --ignore=tests/assignments
 
-# Executes every chapter as a test under pytest (nbmake), in a fresh kernel
-# each, independently of the book's execution cache.
-notebooks: $(STAMP) ## execute every chapter as a test (nbmake)
-	$(BIN)/python -m pytest --nbmake --nbmake-timeout=300 $(CHAPTERS)
+# Every chapter as a test under pytest (nbmake), in a fresh kernel each: the
+# one execution described above.
+notebooks: $(EXECUTED) ## execute every chapter that changed as a test (nbmake), measured and cached for the book
 
 # Tests of the built sites: real browser, links, student edition, runtime budget.
-check-site: book student ## test both built sites in a real browser (screenshots in _build/screens)
+check-site: book student $(AXE) ## test both built sites in a real browser (screenshots in _build/screens)
 	$(BIN)/python -m pytest tests/site
 
+# The last step records that every test passed for this commit (make release checks it).
 test: lint unit notebooks book student check-site ## everything: lint, unit tests, chapters, strict book build, student edition, site
+	$(BIN)/python tools/release.py stamp
 
 colab-cell: $(STAMP) ## insert or update the hidden Colab set-up cell of every chapter and assignment
 	$(BIN)/python tools/colab_cell.py
 
-# Re-resolve every dependency from pyproject.toml and write the lock file.
+# Releases: see tools/release.py and "Teaching from a release" in README.md.
+release: $(STAMP) ## VERSION=x.y.z: version, changelog, commit and tag (clean tree, tests passed)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z" >&2; exit 2; }
+	$(BIN)/python tools/release.py release $(VERSION)
+
+pin: $(STAMP) ## REF=v0.2.0: launch buttons and Colab set-up cells use that tag or branch
+	@test -n "$(REF)" || { echo "usage: make pin REF=v0.2.0 (a tag or branch)" >&2; exit 2; }
+	$(BIN)/python tools/release.py pin $(REF)
+
+# Commit the reader notebooks (instructor and student) to the branch that the
+# launch buttons open (repository.branch of _config.yml); PUSH=origin pushes it.
+publish-notebooks: student ## commit the reader notebooks to the branch the launch buttons open (PUSH=origin pushes)
+	$(BIN)/python tools/publish.py $(if $(PUSH),--push $(PUSH))
+
+# Rehearsals of Binder and Colab with the published notebooks (slow: minutes).
+binder-check: student ## rehearse Binder: published notebooks run in JupyterLab in Chromium (minutes)
+	$(BIN)/python tools/binder_check.py
+
+colab-check: student ## rehearse Colab: the set-up cell and a PyMC chapter in a Colab-like Python 3.12
+	$(BIN)/python tools/colab_check.py
+
+# Re-resolve every dependency from pyproject.toml and write the lock file, then
+# environment.yml: Binder's runtime subset of the same resolution (no dev tools).
 lock: ## re-resolve every dependency from pyproject.toml into requirements.lock and environment.yml
 	rm -rf $(LOCK_VENV)
 	$(PYTHON) -m venv $(LOCK_VENV)
@@ -114,7 +160,7 @@ lock: ## re-resolve every dependency from pyproject.toml into requirements.lock 
 	  echo "# Regenerate with 'make lock'; every install (make, CI, Binder, Colab) uses this file."; \
 	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable \
 	    | grep -viE '^(pip|borrowing-strength)( @|==)'; } > requirements.lock
-	$(PYTHON) .ci/sync_environment.py
+	/tmp/bs-lock-venv/bin/python .ci/sync_environment.py
 
 clean: ## remove _build
 	rm -rf _build

@@ -86,6 +86,27 @@ def test_forest_plot_points_bands_and_lines():
     assert band.get_x() + band.get_width() == pytest.approx(0.5)
 
 
+def test_forest_plot_never_tells_series_apart_by_colour_alone():
+    """Each series has its own marker; each band and line its own dash pattern."""
+    fig = forest_plot(
+        LABELS,
+        {"a": _triple(), "b": _triple(), "c": _triple()},
+        bands={"b1": (0.3, 0.1, 0.5), "b2": (0.2, 0.0, 0.4)},
+        lines={"zero": 0.0, "mu": 0.4},
+    )
+    lines = _data_lines(fig.axes[0])
+    assert len({line.get_marker() for line in lines[:3]}) == 3
+    dashes = [str(line.get_linestyle()) + str(line._dash_pattern) for line in lines[3:]]
+    assert len(lines[3:]) == 4 and len(set(dashes)) == 4
+
+
+def test_shrinkage_plot_marks_the_two_estimates_differently():
+    fig = shrinkage_plot(LABELS, EST, 0.5 * EST)
+    scatters = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    paths = [tuple(map(tuple, c.get_paths()[0].vertices.round(3))) for c in scatters]
+    assert len(scatters) == 2 and paths[0] != paths[1]
+
+
 def test_forest_plot_draws_on_a_given_axes():
     fig, ax = plt.subplots()
     out = forest_plot(LABELS, {"s": _triple()}, ax=ax)
@@ -100,7 +121,7 @@ def test_forest_plot_accepts_single_row_and_numpy_labels():
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "match"),
     [
-        (("A", {"s": _triple()}), {}, TypeError, "labels must be a sequence of strings"),
+        (("A", {"s": _triple()}), {}, TypeError, "labels must be a sequence of labels"),
         (([], {"s": _triple()}), {}, ValueError, "labels must hold at least one"),
         ((["A", "A", "C", "D"], {"s": _triple()}), {}, ValueError, "labels must be unique"),
         (([1, 2, 3, 4], {"s": _triple()}), {}, TypeError, "labels must hold non-empty strings"),
@@ -213,7 +234,7 @@ def test_shrinkage_labels_do_not_overlap_when_estimates_coincide():
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "match"),
     [
-        (("A", EST, EST), {}, TypeError, "labels must be a sequence of strings"),
+        (("A", EST, EST), {}, TypeError, "labels must be a sequence of labels"),
         ((LABELS, EST[:3], EST), {}, ValueError, "must have the same length"),
         ((LABELS, EST, EST[:3]), {}, ValueError, "must have the same length"),
         ((LABELS, [0, 1, np.nan, 2], EST), {}, ValueError, "no_pooling must be finite"),

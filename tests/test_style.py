@@ -1,3 +1,5 @@
+import os
+
 import arviz as az
 import matplotlib as mpl
 import pytensor
@@ -14,6 +16,13 @@ def test_setup_sets_interval_kind_and_probability():
     assert mpl.rcParams["axes.spines.top"] is False
 
 
+def test_setup_uses_the_colour_blind_safe_palette():
+    style.setup()
+    colours = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
+    assert [c.upper() for c in colours] == [c.upper() for c in style.PALETTE]
+    assert style.PALETTE[:4] == ("#0072B2", "#E69F00", "#009E73", "#D55E00")  # Okabe-Ito
+
+
 def test_setup_turns_off_numba_fastmath_for_reproducible_fits():
     pytensor.config.numba__fastmath = True
     try:
@@ -21,3 +30,43 @@ def test_setup_turns_off_numba_fastmath_for_reproducible_fits():
         assert pytensor.config.numba__fastmath is False
     finally:
         pytensor.config.numba__fastmath = True
+
+
+def test_z_95_is_the_quantile_of_the_course_interval():
+    from scipy import stats
+
+    from helpers import style
+
+    assert style.Z_95 == stats.norm.ppf((1 + style.CI_PROB) / 2) == stats.norm.ppf(0.975)
+    assert isinstance(style.Z_95, float)
+
+
+def test_setup_has_numba_cache_its_shape_error_helper_with_pytensors_cache():
+    import numba
+    from numba.core.registry import cpu_target
+    from numba.np import arrayobj
+
+    style.setup()
+    templates = cpu_target.typing_context.resolve_value_type(
+        arrayobj.raise_with_shape_context
+    ).templates
+    assert templates and all(t._jit_options.get("cache") is True for t in templates)
+    assert numba.config.CACHE_DIR
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        assert numba.config.CACHE_DIR.startswith(str(pytensor.config.base_compiledir))
+
+
+def test_setup_lowers_numba_optimisation_unless_numba_opt_is_set(monkeypatch):
+    import numba
+
+    saved = numba.config.OPT
+    try:
+        monkeypatch.delenv("NUMBA_OPT", raising=False)
+        style.setup()
+        assert numba.config.OPT == 1
+        numba.config.OPT = saved
+        monkeypatch.setenv("NUMBA_OPT", "2")
+        style.setup()
+        assert saved == numba.config.OPT
+    finally:
+        numba.config.OPT = saved

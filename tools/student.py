@@ -13,12 +13,17 @@ outputs come from the instructor build's execution cache, which must hold the
 chapter's current code (else this script stops: run ``make book``). The
 executed chapters, stripped, and a copy of every other page go into a
 temporary book (``_build/student-src``) whose configuration turns execution
-off and drops the Binder, Colab and repository buttons (they would open the
-repository's notebooks, solutions included). The result:
+off, points the Binder and Colab buttons at the student notebooks that
+``make publish-notebooks`` puts under ``student/`` of the published ref
+(``repository.path_to_book: student``), and drops the repository and edit
+buttons (they lead to the sources, solutions included). Its introduction
+has its own *How to use it* section (``book/student_how_to_use.md``). The
+result:
 
 - ``_build/student/``: the website;
-- ``_build/student/notebooks/NN_name.ipynb``: each chapter stripped, without
-  outputs, as committed; the site's download button offers the same files.
+- ``_build/student/notebooks/NN_name.ipynb``: each chapter stripped, as a
+  reader notebook (plain Markdown, glued values filled in, no outputs; see
+  ``tools/notebooks.py``); the site's download button offers the same files.
 """
 
 from __future__ import annotations
@@ -37,8 +42,13 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools.book import BUILD, ROOT, chapters, config
+from tools.publish import STUDENT_PREFIX
 
 SOURCE_TREE = BUILD / "student-src"
+#: Pages of the table of contents that the student edition leaves out.
+INSTRUCTOR_ONLY = {"book/instructors"}
+#: The student edition's own *How to use it* section of the introduction.
+STUDENT_HOW_TO = Path("book") / "student_how_to_use.md"
 OUTPUT = BUILD / "student"
 
 # The opening line of a MyST fence: up to 3 spaces, 3+ backticks, tildes or
@@ -135,6 +145,49 @@ def strip_solutions(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, i
     return out, removed
 
 
+def student_intro(intro: str, how_to_use: str) -> str:
+    """Return the introduction ``intro`` with its *How to use it* section for students.
+
+    The instructor edition's section says where solutions are and how to build
+    the course; the student edition's (``book/student_how_to_use.md``) says
+    how to run the notebooks and where the exercises are, and nothing of
+    solutions. The rest of the introduction is shared.
+    """
+    heading = how_to_use.lstrip().splitlines()[0]
+    start = intro.find(f"\n{heading}\n")
+    if start < 0:
+        raise ValueError(f"book/intro.md has no {heading!r} section to replace")
+    end = intro.find("\n## ", start + 1)
+    end = len(intro) if end < 0 else end
+    return intro[: start + 1] + how_to_use.strip() + "\n" + intro[end:]
+
+
+def student_toc(toc: dict) -> dict:
+    """Return the table of contents ``toc`` without the pages for instructors only.
+
+    The "For instructors" page is about solutions, hidden tests and grading;
+    the student edition leaves it out (:data:`INSTRUCTOR_ONLY`).
+    """
+
+    def keep(entries):
+        kept = []
+        for entry in entries or []:
+            if entry.get("file") in INSTRUCTOR_ONLY:
+                continue
+            entry = dict(entry)
+            for key in ("parts", "chapters", "sections"):
+                if key in entry:
+                    entry[key] = keep(entry[key])
+            kept.append(entry)
+        return kept
+
+    out = dict(toc)
+    for key in ("parts", "chapters", "sections"):
+        if key in out:
+            out[key] = keep(out[key])
+    return out
+
+
 def _executed(notebook: Path) -> nbformat.NotebookNode:
     """Return ``notebook`` with the outputs the instructor build used.
 
@@ -158,9 +211,14 @@ def _student_config() -> dict:
     cfg = config()
     cfg["title"] = f"{cfg['title']} (student edition)"
     cfg.setdefault("execute", {})["execute_notebooks"] = "off"
-    cfg["launch_buttons"] = {"binderhub_url": "", "colab_url": "", "jupyterhub_url": ""}
+    # Launch buttons open the student notebooks that `make publish-notebooks`
+    # puts under student/ of the published ref (repository.branch), not the
+    # chapters with their solutions.
+    cfg["repository"]["path_to_book"] = STUDENT_PREFIX
     html = cfg.setdefault("html", {})
-    html.update(use_repository_button=False, use_issues_button=False, use_edit_page_button=False)
+    # No repository or edit button (they lead to the sources, solutions included);
+    # the issues button stays, so students can report a problem.
+    html.update(use_repository_button=False, use_edit_page_button=False)
     local = cfg.setdefault("sphinx", {}).get("local_extensions") or {}
     for name, path in local.items():  # relative to _config.yml, which moves
         local[name] = str((ROOT / path).resolve())
@@ -192,16 +250,28 @@ def build() -> None:
             if (Path(folder) / n) in chapter_set or n in {".ipynb_checkpoints", "__pycache__"}
         ],
     )
-    shutil.copy2(ROOT / "_toc.yml", SOURCE_TREE / "_toc.yml")
+    (SOURCE_TREE / "_toc.yml").write_text(
+        "# Generated by tools/student.py from _toc.yml; do not edit.\n"
+        + yaml.safe_dump(
+            student_toc(yaml.safe_load((ROOT / "_toc.yml").read_text())), sort_keys=False
+        )
+    )
     for generated in ("bench.md", "assignments/timing.md"):  # files pages include from _build/
         if (BUILD / generated).is_file():
             (SOURCE_TREE / "_build" / generated).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(BUILD / generated, SOURCE_TREE / "_build" / generated)
+    intro = SOURCE_TREE / "book" / "intro.md"
+    intro.write_text(student_intro(intro.read_text(), (ROOT / STUDENT_HOW_TO).read_text()))
     (SOURCE_TREE / "_config.yml").write_text(
         "# Generated by tools/student.py from _config.yml; do not edit.\n"
         + yaml.safe_dump(_student_config(), sort_keys=False)
     )
 
+    from tools import notebooks as reader
+
+    site = reader.site_from_build(edition="student")
+    bib = reader.bibliography()
+    exercises = reader.exercise_numbers(reader.chapter_sources())
     clean = {}
     for notebook in chapter_paths:
         rel = notebook.relative_to(ROOT)
@@ -210,8 +280,19 @@ def build() -> None:
         if removed != removed_executed:
             sys.exit(f"{rel}: the executed copy has different solutions; run make book")
         nbformat.write(executed, SOURCE_TREE / rel)
-        clean[rel] = source
-        nbformat.write(source, notebooks_dir / notebook.name)
+        # The learner's notebook: plain Markdown, glued values filled in (tools/notebooks.py).
+        clean[rel] = reader.convert(
+            source,
+            reader.glue_values(executed),
+            docname=rel.with_suffix("").as_posix(),
+            site=site,
+            bib=bib,
+            exercises=exercises,
+        )
+        left = reader.notebook_markup(clean[rel])
+        if left:
+            sys.exit(f"{rel}: MyST markup left in the student notebook: {left}")
+        nbformat.write(clean[rel], notebooks_dir / notebook.name)
         print(f"{rel}: {removed} solutions removed")
 
     subprocess.run(

@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.book import BUILD, ROOT, chapters
+from tools.book import BUILD, ROOT, chapters, repository
 
 SITES = {"instructor": BUILD / "html", "student": BUILD / "student"}
 BUILD_COMMAND = {"instructor": "make book", "student": "make student"}
@@ -147,6 +147,23 @@ def servers():
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory):
+    """The current build published, as tools/publish.py does, into a throwaway clone.
+
+    Returns the published tree (as Binder checks it out) and its ref.
+    """
+    from tools import publish
+
+    require_site("instructor")
+    require_site("student")
+    clone = tmp_path_factory.mktemp("published") / "repo"
+    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(clone)], check=True)
+    ref = repository()[1]
+    assert publish.publish(ref, root=clone) is not None
+    return publish.export(ref, clone.parent / "tree", root=clone), ref
 
 
 @pytest.fixture(scope="session")

@@ -9,16 +9,20 @@ screenshot of every page is saved under ``_build/screens/<site>/``.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlparse
+from functools import cache
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlparse
 
 import htmltext
 import nbformat
 import pytest
-from conftest import SCREENS, SITES, chapter_ids, require_site
+from conftest import SCREENS, SITES, chapter_ids, require_site, skip_or_fail
 
-from tools.book import ROOT, repository
+from tools import notebooks
+from tools.book import BUILD, ROOT, repository
 
 STUDENT_NOTEBOOKS = SITES["student"] / "notebooks"
 
@@ -33,6 +37,17 @@ THIRD_PARTY_ERRORS = {
     "Got invalid theme mode",
 }
 PAGE_TIMEOUT_MS = 30_000
+# axe-core from npm (tools/axe, installed by make check-site), injected into
+# every page; the rules of WCAG 2.0/2.1 levels A and AA.
+AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_REPORT = BUILD / "axe"
+_AXE_JS = """async tags => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                         resultTypes: ['violations']});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5), count: v.nodes.length}));
+}"""
 _REFRESH = re.compile(r'<meta http-equiv="refresh" content="\d+;\s*url=([^"]+)"', re.I)
 
 
@@ -48,6 +63,7 @@ class Visit:
     math: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)
     screenshot: str = ""
+    violations: list[dict] = field(default_factory=list)  # axe-core, WCAG 2.1 A/AA
 
 
 def _third_party(message: str) -> bool:
@@ -134,6 +150,13 @@ def visits(browser, servers):
         tab.wait_for_load_state("networkidle")
         report = tab.evaluate(_REPORT_JS)
         result.images, result.math, result.links = report["images"], report["math"], report["links"]
+        if not AXE.is_file():
+            skip_or_fail(f"{AXE} is missing: run make check-site (npm ci --prefix tools/axe)")
+        tab.add_script_tag(path=str(AXE))
+        result.violations = tab.evaluate(_AXE_JS, AXE_TAGS)
+        record = AXE_REPORT / site / (page.removesuffix(".html") + ".json")
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(result.violations, indent=1))
         shot = SCREENS / site / (page.removesuffix(".html") + ".png")
         shot.parent.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(shot), full_page=True)
@@ -175,6 +198,33 @@ def test_math_is_typeset_offline(page, visits):
     assert math["errors"] == 0, f"{path}: MathJax reported {math['errors']} TeX errors"
 
 
+def test_no_serious_or_critical_accessibility_violation(page, visits):
+    """axe-core finds no serious or critical WCAG 2.1 A/AA violation (records in _build/axe)."""
+    site, path = _page(page)
+    bad = [v for v in visits(site, path).violations if v["impact"] in {"serious", "critical"}]
+    assert not bad, f"{site} {path}: " + "; ".join(
+        f"{v['impact']} {v['id']} ({v['help']}) x{v['count']} at {v['nodes']}" for v in bad
+    )
+
+
+def test_the_accessibility_audit_can_fail(browser, tmp_path):
+    """Guard against a vacuous audit: axe reports a known violation on a bad page."""
+    if not AXE.is_file():
+        skip_or_fail(f"{AXE} is missing: run make check-site")
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.set_content(
+            '<html><body><img src="data:,"><p style="color:#bbb;background:#fff">'
+            "faint text</p></body></html>"
+        )
+        tab.add_script_tag(path=str(AXE))
+        found = {v["id"]: v["impact"] for v in tab.evaluate(_AXE_JS, AXE_TAGS)}
+    finally:
+        context.close()
+    assert found.get("image-alt") == "critical" and found.get("color-contrast") == "serious"
+
+
 def test_screenshot_is_saved(page, visits):
     site, path = _page(page)
     shot = visits(site, path).screenshot
@@ -205,7 +255,8 @@ def test_chapter_has_binder_colab_and_download_links(chapter, visits, servers, b
         f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{notebook}"
     ]
     assert links["download"] == [urljoin(servers["instructor"], f"_sources/{notebook}")]
-    _assert_download_is(browser, links["download"][0], nbformat.read(ROOT / notebook, 4))
+    reader = nbformat.read(BUILD / "notebooks" / Path(notebook).name, 4)  # not the MyST source
+    _assert_download_is(browser, links["download"][0], reader)
 
 
 def _assert_download_is(browser, url, expected):
@@ -257,17 +308,30 @@ def test_exercises_render_and_solutions_are_collapsed(chapter, servers, browser,
         context.close()
 
 
+@cache
+def _page_words() -> dict[str, tuple[list[str], set[str]]]:
+    """Each instructor page's prose words (6+ letters) and the set of all its words.
+
+    Parsed once per session: every (site, chapter) search test needs all pages.
+    """
+    root = require_site("instructor")
+    found = {}
+    for path in root.rglob("*.html"):
+        if "_static" in path.parts:
+            continue
+        page = htmltext.parse(path)
+        found[path.relative_to(root).with_suffix("").as_posix()] = (
+            re.findall(r"\b[a-z]{6,}\b", " ".join(page.prose).lower()),
+            set(re.findall(r"\b[a-z]{6,}\b", " ".join(page.text).lower())),
+        )
+    return found
+
+
 def _distinctive_word(chapter: str) -> str:
     """The most frequent word of the chapter's prose that no other page contains."""
-    root = require_site("instructor")
-    texts = {
-        path.relative_to(root).with_suffix("").as_posix(): htmltext.parse(path)
-        for path in root.rglob("*.html")
-        if "_static" not in path.parts
-    }
-    words = re.findall(r"\b[a-z]{6,}\b", " ".join(texts[chapter].prose).lower())
-    elsewhere = " ".join(" ".join(p.text) for doc, p in texts.items() if doc != chapter)
-    others = set(re.findall(r"\b[a-z]{6,}\b", elsewhere.lower()))
+    texts = _page_words()
+    words = texts[chapter][0]
+    others = set().union(*(every for doc, (_, every) in texts.items() if doc != chapter))
     unique = [w for w in words if w not in others]
     assert unique, f"{chapter} has no word of its own to search for"
     return max(sorted(set(unique)), key=unique.count)
@@ -297,6 +361,38 @@ def test_search_finds_the_chapter(site, chapter, servers, browser):
     assert f"/{chapter}.html" in hits, f"searching {word!r} on the {site} site found {hits}"
 
 
+@pytest.mark.parametrize("site", ["instructor", "student"])
+def test_launch_links_open_reader_notebooks_binder_can_build(site, chapter, visits, published):
+    tree, ref = published
+    links = visits(site, f"{chapter}.html").links
+    owner_repo = urlparse(repository()[0]).path.strip("/")
+    opened = []
+    for url in links["binder"]:
+        parts = urlparse(url)
+        prefix = f"/v2/gh/{owner_repo}/"
+        assert parts.path.startswith(prefix), url
+        assert parts.path.removeprefix(prefix) == ref, f"{url} does not open the published ref"
+        opened.append(parse_qs(parts.query)["urlpath"][0].removeprefix("lab/tree/"))
+    for url in links["colab"]:
+        prefix = f"/github/{owner_repo}/blob/{ref}/"
+        assert urlparse(url).path.startswith(prefix), f"{url} does not open the published ref"
+        opened.append(urlparse(url).path.removeprefix(prefix))
+    if site == "instructor":
+        assert len(opened) == 2, f"{chapter}: expected a Binder and a Colab link, got {links}"
+    for name in ("environment.yml", "postBuild", "pyproject.toml", "requirements.lock"):
+        assert (tree / name).is_file(), f"the published ref has no {name}: Binder cannot build it"
+    expected = (
+        BUILD / "notebooks" if site == "instructor" else SITES["student"] / "notebooks"
+    ) / f"{Path(chapter).name}.ipynb"
+    for path in opened:
+        assert (tree / path).is_file(), f"{site} {chapter}: the published ref has no {path}"
+        got = nbformat.read(tree / path, as_version=4)
+        assert [c.source for c in got.cells] == [
+            c.source for c in nbformat.read(expected, as_version=4).cells
+        ], f"{path} of the published ref is not the {site} reader notebook"
+        assert not notebooks.notebook_markup(got)
+
+
 # --- student edition -------------------------------------------------------------
 
 
@@ -312,8 +408,12 @@ def test_student_chapter_has_exercises_and_no_solutions(chapter, servers, browse
         assert exercises.count() == _count_directive(nb, "exercise")
         assert all(exercises.nth(i).is_visible() for i in range(exercises.count()))
         assert tab.locator("div.solution, .solution").count() == 0
-        assert tab.locator('a[href*="mybinder.org"], a[href*="colab.research"]').count() == 0, (
-            "launch buttons would open the repository's notebooks, solutions included"
+        launch = tab.locator('a[href*="mybinder.org"], a[href*="colab.research"]').evaluate_all(
+            "els => els.map(a => a.href)"
+        )
+        assert len(launch) == 2, f"{chapter}: expected a Binder and a Colab button, got {launch}"
+        assert all(f"/student/{chapter}.ipynb" in url for url in launch), (
+            f"launch buttons must open the student notebook (no solutions): {launch}"
         )
         download = tab.locator("a.btn-download-source-button").evaluate_all(
             "els => els.map(a => a.href)"
