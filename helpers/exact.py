@@ -50,6 +50,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from helpers._loo import loo_log_predictive
 from helpers._mixture import _batch_quantiles
 from helpers._tau_grid import (
     MuConditional,
@@ -79,6 +80,7 @@ __all__ = [
     "conditional_mu",
     "conditional_theta",
     "log_tau_posterior",
+    "loo_log_predictive",
     "posterior_quantiles",
     "posterior_quantiles_batch",
     "sample_posterior",

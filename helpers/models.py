@@ -87,6 +87,7 @@ def hierarchical_normal(
     names: Sequence[str] | None = None,
     dim: str = "group",
     centered: bool = False,
+    refit: bool = False,
 ) -> pm.Model:
     r"""Build the normal-normal hierarchical model for group estimates.
 
@@ -115,6 +116,10 @@ def hierarchical_normal(
         Name of the group dimension (``"school"``, ``"segment"``, ``"market"``).
     centered : bool, default False
         Use the centered parameterisation.
+    refit : bool, default False
+        Hold the estimates in a data container ``pm.Data("y_obs", y)``, so that
+        one compiled model serves many data sets of the same size:
+        ``nutpie.compile_pymc_model(model).with_data(y_obs=new_y)``.
 
     Returns
     -------
@@ -124,9 +129,12 @@ def hierarchical_normal(
     """
     y, sigma = estimates(y, sigma)
     coords = _coords(names, dim, len(y), centered)
+    if not isinstance(refit, bool):
+        raise TypeError(f"refit must be True or False, got {refit!r}")
     with pm.Model(coords=coords) as model:
         theta = _population(mu_prior, tau_prior, dim, centered)
-        pm.Normal("y", mu=theta, sigma=sigma, observed=y, dims=dim)
+        observed = pm.Data("y_obs", y, dims=dim) if refit else y
+        pm.Normal("y", mu=theta, sigma=sigma, observed=observed, dims=dim)
     return model
 
 

@@ -244,3 +244,40 @@ def test_binomial_rejects_bad_input(kwargs, error, match):
     counts = [args.pop(k) for k in ("n_control", "y_control", "n_treat", "y_treat")]
     with pytest.raises(error, match=match):
         hierarchical_binomial(*counts, **args)
+
+
+def test_refit_model_serves_new_data_without_recompiling():
+    import nutpie
+
+    y = np.array([28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0])
+    sigma = np.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
+    model = hierarchical_normal(
+        y,
+        sigma,
+        mu_prior=("Normal", {"mu": 0, "sigma": 5}),
+        tau_prior=("HalfNormal", {"sigma": 5}),
+        refit=True,
+    )
+    assert "y_obs" in model.named_vars
+    compiled = nutpie.compile_pymc_model(model)
+    shifted = nutpie.sample(
+        compiled.with_data(y_obs=y + 100.0),
+        chains=2,
+        draws=300,
+        tune=300,
+        seed=1,
+        progress_bar=False,
+    )
+    # the data moved the posterior of mu far from where y alone would put it
+    assert float(shifted.posterior["mu"].mean()) > 10.0
+
+
+def test_refit_must_be_boolean():
+    with pytest.raises(TypeError, match="refit"):
+        hierarchical_normal(
+            [1.0, 2.0],
+            [1.0, 1.0],
+            mu_prior=("Flat", {}),
+            tau_prior=("HalfNormal", {"sigma": 1}),
+            refit="yes",
+        )
