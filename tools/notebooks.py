@@ -73,7 +73,7 @@ _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,}|:{3,})\s*(.*)$")
 _ROLE = re.compile(r"\{([A-Za-z][\w:.+-]*)\}(`+)(.+?)\2", re.S)
 _OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
 _TARGET = re.compile(r"^\(([^()\s]+)\)=\s*$")
-_EQ_LABEL = re.compile(r"\$\$\s*\(([^()\s]+)\)\s*$")
+_EQ_LABEL = re.compile(r"\$\$[ \t]*\(([^()\s]+)\)[ \t]*$", re.M)
 _EXPLICIT = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
 _CHAPTER_NUMBER = re.compile(r"^(\d+)_")
 
