@@ -27,7 +27,7 @@ AXE_NPM     := tools/axe
 AXE         := $(AXE_NPM)/node_modules/axe-core/axe.min.js
 
 .PHONY: book student bench test lint unit notebooks check-site colab-cell lock clean help \
-        assignments grade test-assignments publish-notebooks binder-check colab-check
+        release pin assignments grade test-assignments publish-notebooks binder-check colab-check
 
 help: ## list the targets and what they do
 	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -121,10 +121,21 @@ notebooks: $(EXECUTED) ## execute every chapter that changed as a test (nbmake),
 check-site: book student $(AXE) ## test both built sites in a real browser (screenshots in _build/screens)
 	$(BIN)/python -m pytest tests/site
 
+# The last step records that every test passed for this commit (make release checks it).
 test: lint unit notebooks book student check-site ## everything: lint, unit tests, chapters, strict book build, student edition, site
+	$(BIN)/python tools/release.py stamp
 
 colab-cell: $(STAMP) ## insert or update the hidden Colab set-up cell of every chapter and assignment
 	$(BIN)/python tools/colab_cell.py
+
+# Releases: see tools/release.py and "Teaching from a release" in README.md.
+release: $(STAMP) ## VERSION=x.y.z: version, changelog, commit and tag (clean tree, tests passed)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z" >&2; exit 2; }
+	$(BIN)/python tools/release.py release $(VERSION)
+
+pin: $(STAMP) ## REF=v0.2.0: launch buttons and Colab set-up cells use that tag or branch
+	@test -n "$(REF)" || { echo "usage: make pin REF=v0.2.0 (a tag or branch)" >&2; exit 2; }
+	$(BIN)/python tools/release.py pin $(REF)
 
 # Commit the reader notebooks (instructor and student) to the branch that the
 # launch buttons open (repository.branch of _config.yml); PUSH=origin pushes it.
@@ -138,7 +149,8 @@ binder-check: student ## rehearse Binder: published notebooks run in JupyterLab 
 colab-check: student ## rehearse Colab: the set-up cell and a PyMC chapter in a Colab-like Python 3.12
 	$(BIN)/python tools/colab_check.py
 
-# Re-resolve every dependency from pyproject.toml and write the lock file.
+# Re-resolve every dependency from pyproject.toml and write the lock file, then
+# environment.yml: Binder's runtime subset of the same resolution (no dev tools).
 lock: ## re-resolve every dependency from pyproject.toml into requirements.lock and environment.yml
 	rm -rf $(LOCK_VENV)
 	$(PYTHON) -m venv $(LOCK_VENV)
@@ -148,7 +160,7 @@ lock: ## re-resolve every dependency from pyproject.toml into requirements.lock 
 	  echo "# Regenerate with 'make lock'; every install (make, CI, Binder, Colab) uses this file."; \
 	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable \
 	    | grep -viE '^(pip|borrowing-strength)( @|==)'; } > requirements.lock
-	$(PYTHON) .ci/sync_environment.py
+	/tmp/bs-lock-venv/bin/python .ci/sync_environment.py
 
 clean: ## remove _build
 	rm -rf _build

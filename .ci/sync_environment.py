@@ -1,25 +1,100 @@
-"""Write environment.yml (Binder) from .python-version and requirements.lock.
+"""Write environment.yml (Binder) from .python-version, pyproject.toml and requirements.lock.
 
-Run by ``make lock``; ``tests/test_repository.py`` fails when the files disagree.
+Run by ``make lock`` with the interpreter of the environment it has just
+resolved; ``tests/test_repository.py`` fails when the files disagree.
+
+Binder gets the course's *runtime* only: what a learner's notebook imports
+(the package's dependencies and its ``notebook`` extra, the ``assign`` extra
+of the assignments when there is one, the kernel) and everything those need,
+at exactly the versions of ``requirements.lock``. The development tools
+(building the book, testing, linting: the ``dev`` extra) stay out. There is
+one resolution: the runtime set is the closure of those requirements over the
+``Requires-Dist`` metadata of the packages installed from the lock, and every
+pin is copied from the lock, never resolved again.
 """
 
+from __future__ import annotations
+
+import importlib.metadata
 import sys
+import tomllib
 from pathlib import Path
+
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: Extras of the course package that learners' notebooks need (those present).
+RUNTIME_EXTRAS = ("notebook", "assign")
+#: Needed on Binder beyond the package's own requirements: the kernel that runs
+#: the notebooks in the same environment, and the build backend with which
+#: postBuild installs the package (pyproject's [build-system] adds its pin).
+RUNTIME_EXTRA_REQUIREMENTS = ("ipykernel",)
 
-def render() -> str:
+
+def lock_pins(root: Path = ROOT) -> dict[str, str]:
+    """Return ``{canonical name: "Name==version"}`` for every pin of the lock."""
+    pins = {}
+    for line in (root / "requirements.lock").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            pins[canonicalize_name(line.split("==")[0])] = line
+    return pins
+
+
+def runtime_roots(root: Path = ROOT) -> list[Requirement]:
+    """Return the requirements a learner's session needs, from ``pyproject.toml``."""
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    project = pyproject["project"]
+    extras = project.get("optional-dependencies", {})
+    names = [*project.get("dependencies", [])]
+    for extra in RUNTIME_EXTRAS:
+        names += extras.get(extra, [])
+    names += pyproject.get("build-system", {}).get("requires", [])
+    names += RUNTIME_EXTRA_REQUIREMENTS
+    return [Requirement(n) for n in names]
+
+
+def runtime_closure(root: Path = ROOT) -> list[str]:
+    """Return the lock's pins of the runtime requirements and all they require."""
+    pins = lock_pins(root)
+    own = canonicalize_name(tomllib.loads((root / "pyproject.toml").read_text())["project"]["name"])
+    environment = default_environment()
+    seen: dict[str, set[str]] = {}
+    todo = [(req, "") for req in runtime_roots(root)]
+    while todo:
+        req, extra = todo.pop()
+        if req.marker and not req.marker.evaluate({**environment, "extra": extra}):
+            continue
+        name = canonicalize_name(req.name)
+        if name == own:  # the package itself (postBuild installs it), e.g. dev's [assign]
+            todo += [(r, "") for r in runtime_roots(root) if r.extras & req.extras]
+            continue
+        if name not in pins:
+            raise SystemExit(f"{req.name} is needed at runtime but not pinned in requirements.lock")
+        new = set(req.extras) - seen.get(name, set())
+        if name in seen and not new:
+            continue
+        seen.setdefault(name, set()).update(req.extras)
+        metadata = importlib.metadata.distribution(req.name).metadata
+        for line in metadata.get_all("Requires-Dist") or []:
+            dep = Requirement(line)
+            for wanted in ["", *sorted(req.extras)]:
+                if not dep.marker or dep.marker.evaluate({**environment, "extra": wanted}):
+                    todo.append((dep, wanted))
+                    break
+    return sorted((pins[name] for name in seen), key=str.lower)
+
+
+def render(root: Path = ROOT) -> str:
     """Return the text of environment.yml implied by the lock and .python-version."""
-    python = (ROOT / ".python-version").read_text().strip()
-    pins = [
-        line.strip()
-        for line in (ROOT / "requirements.lock").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    python = (root / ".python-version").read_text().strip()
     lines = [
-        "# Binder (repo2docker) environment. Generated from requirements.lock by",
-        "# `make lock`; do not edit by hand. postBuild installs the course package.",
+        "# Binder (repo2docker) environment: the course's runtime only, at the versions",
+        "# of requirements.lock. Generated by `make lock` (.ci/sync_environment.py);",
+        "# do not edit by hand. postBuild installs the course package.",
         "name: borrowing-strength",
         "channels:",
         "  - conda-forge",
@@ -27,7 +102,7 @@ def render() -> str:
         f"  - python={python}",
         "  - pip",
         "  - pip:",
-        *[f"      - {pin}" for pin in pins],
+        *[f"      - {pin}" for pin in runtime_closure(root)],
     ]
     return "\n".join(lines) + "\n"
 

@@ -7,20 +7,25 @@ offending argument, so a learner sees at once which input was wrong.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 
-def as_float_vector(x, name: str, *, min_length: int = 1) -> np.ndarray:
-    """Return ``x`` as a finite 1-D float array, or raise naming ``name``."""
+def _floats(x, name: str, what: str) -> np.ndarray:
+    """Return ``x`` as a float array; refuse text, None and non-numbers naming ``name``."""
     if isinstance(x, str | bytes) or x is None:
-        raise TypeError(f"{name} must be a sequence of numbers, got {type(x).__name__}")
+        raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
     try:
-        arr = np.asarray(x, dtype=float)
+        return np.asarray(x, dtype=float)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must contain only numbers") from err
+
+
+def as_float_vector(x, name: str, *, min_length: int = 1) -> np.ndarray:
+    """Return ``x`` as a finite 1-D float array, or raise naming ``name``."""
+    arr = _floats(x, name, "a sequence of numbers")
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
     if arr.size < min_length:
@@ -35,12 +40,7 @@ def as_float_array(x, name: str, *, allow_inf: bool = False) -> np.ndarray:
 
     Infinite values are rejected unless ``allow_inf`` is true.
     """
-    if isinstance(x, str | bytes) or x is None:
-        raise TypeError(f"{name} must be a number or an array of numbers, got {type(x).__name__}")
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must contain only numbers") from err
+    arr = _floats(x, name, "a number or an array of numbers")
     if np.any(np.isnan(arr)):
         raise ValueError(f"{name} must not contain NaN")
     if not allow_inf and not np.all(np.isfinite(arr)):
@@ -66,6 +66,26 @@ def estimates(y, sigma, *, min_length: int = 2) -> tuple[np.ndarray, np.ndarray]
     y = as_float_vector(y, "y", min_length=min_length)
     sigma = as_positive_vector(sigma, "sigma", min_length=min_length)
     same_length(y=y, sigma=sigma)
+    return y, sigma
+
+
+def estimate_batches(y, sigma) -> tuple[np.ndarray, np.ndarray]:
+    """Check R data sets of estimates: ``y`` (R, J) and ``sigma`` (R, J) or (J,), sigma > 0."""
+    y = as_float_array(y, "y")
+    sigma = as_float_array(sigma, "sigma")
+    if y.ndim != 2:
+        raise ValueError(f"y must be two-dimensional (data sets x groups), got shape {y.shape}")
+    if y.shape[0] < 1 or y.shape[1] < 2:
+        raise ValueError(f"y must hold at least one data set of at least 2 groups, got {y.shape}")
+    if sigma.ndim == 1:
+        sigma = np.broadcast_to(sigma, y.shape) if sigma.shape == y.shape[1:] else sigma
+    if sigma.shape != y.shape:
+        raise ValueError(
+            f"sigma must have the shape of y {y.shape} or one row of {y.shape[1]} values, "
+            f"got shape {sigma.shape}"
+        )
+    if np.any(sigma <= 0):
+        raise ValueError("sigma must be strictly positive")
     return y, sigma
 
 
@@ -95,6 +115,38 @@ def positive_int(x, name: str, *, minimum: int = 1) -> int:
     if x < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {x}")
     return int(x)
+
+
+def group_names(names, name: str = "names", *, n_groups: int | None = None) -> list[str]:
+    """Return ``names`` as a list of unique, non-empty string labels, one per group.
+
+    With ``n_groups``, the number of labels must match it.
+    """
+    if isinstance(names, str | bytes) or not isinstance(names, Sequence | np.ndarray | pd.Index):
+        raise TypeError(f"{name} must be a sequence of labels (str), got {type(names).__name__}")
+    names = list(names)
+    if not names:
+        raise ValueError(f"{name} must hold at least one label")
+    if not all(isinstance(x, str) and x for x in names):
+        raise TypeError(f"{name} must hold non-empty strings, got {names}")
+    if n_groups is not None and len(names) != n_groups:
+        raise ValueError(f"{name} must have one label per group ({n_groups}), got {len(names)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{name} must be unique, got {names}")
+    return names
+
+
+def group_coords(names, dim, n_groups: int) -> dict[str, list[str]]:
+    """Check ``names`` (default ``"0"``, ``"1"``, ...) and ``dim``; return ``{dim: names}``.
+
+    The coordinates of a group dimension, as the models and the exact
+    posterior name it: ``dim`` must be a Python identifier such as ``"school"``.
+    """
+    if not isinstance(dim, str) or not dim.isidentifier():
+        raise ValueError(f"dim must be a name such as 'school', got {dim!r}")
+    if names is None:
+        return {dim: [str(j) for j in range(n_groups)]}
+    return {dim: group_names(names, "names", n_groups=n_groups)}
 
 
 def whole_numbers(x, name: str, *, minimum: int = 0, min_length: int = 1) -> np.ndarray:

@@ -54,6 +54,11 @@ def _check_schema(df: pd.DataFrame, schema: dict[str, str], source: str) -> pd.D
 def two_schools() -> pd.DataFrame:
     """Load the forum's two-school tutoring data (chapter 1).
 
+    Ten invented rows posted with the question "Joint Linear Hypothesis -
+    Bayesian Version" on the PyMC Discourse forum
+    (https://discourse.pymc.io/t/joint-linear-hypothesis-bayesian-version/13375);
+    shipped with credit to the thread (terms: :mod:`helpers.datasets`).
+
     Returns
     -------
     pandas.DataFrame
@@ -69,6 +74,10 @@ def two_schools() -> pd.DataFrame:
 
 def eight_schools() -> pd.DataFrame:
     """Load Rubin's (1981) eight schools SAT-V coaching data (chapters 2-4).
+
+    Published estimates and standard errors of the coaching effect in eight
+    schools, as tabulated in Gelman et al. (2013), Table 5.2; facts free to
+    reuse with citation (terms: :mod:`helpers.datasets`).
 
     Returns
     -------

@@ -50,6 +50,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from helpers._loo import loo_log_predictive
 from helpers._mixture import _batch_quantiles
 from helpers._tau_grid import (
     MuConditional,
@@ -63,8 +64,11 @@ from helpers._tau_grid import (
 )
 from helpers._validation import (
     as_float_array,
+    estimate_batches,
     estimates,
     generator,
+    group_coords,
+    group_names,
     non_negative,
     positive_int,
     probabilities,
@@ -76,32 +80,13 @@ __all__ = [
     "conditional_mu",
     "conditional_theta",
     "log_tau_posterior",
+    "loo_log_predictive",
     "posterior_quantiles",
     "posterior_quantiles_batch",
     "sample_posterior",
 ]
 #: posterior_quantiles_batch works through the data sets in blocks of this many.
 _BATCH = 128
-
-
-def _check_batch(y, sigma) -> tuple[np.ndarray, np.ndarray]:
-    """Validate R data sets: y of shape (R, J) and sigma of shape (R, J) or (J,)."""
-    y = as_float_array(y, "y")
-    sigma = as_float_array(sigma, "sigma")
-    if y.ndim != 2:
-        raise ValueError(f"y must be two-dimensional (data sets x groups), got shape {y.shape}")
-    if y.shape[0] < 1 or y.shape[1] < 2:
-        raise ValueError(f"y must hold at least one data set of at least 2 groups, got {y.shape}")
-    if sigma.ndim == 1:
-        sigma = np.broadcast_to(sigma, y.shape) if sigma.shape == y.shape[1:] else sigma
-    if sigma.shape != y.shape:
-        raise ValueError(
-            f"sigma must have the shape of y {y.shape} or one row of {y.shape[1]} values, "
-            f"got shape {sigma.shape}"
-        )
-    if np.any(sigma <= 0):
-        raise ValueError("sigma must be strictly positive")
-    return y, sigma
 
 
 def conditional_mu(tau, y, sigma) -> MuConditional:
@@ -279,6 +264,8 @@ def sample_posterior(
     rng,
     tau_grid=None,
     *,
+    names=None,
+    dim: str = "group",
     mu_bounds=None,
     tau_max=None,
     log_tau_prior=None,
@@ -315,6 +302,11 @@ def sample_posterior(
         :math:`\tau = c\,[u / (1 - u)]^2`, :math:`0 \le u \le 1`, with scale
         :math:`c^2 = \operatorname{var}(y) + \overline{\sigma^2}`: dense near 0
         and reaching the whole tail of :math:`p(\tau \mid y)` (or up to ``tau_max``).
+    names : sequence of str, optional
+        Group labels for the coordinate; default ``"0", "1", ...``.
+    dim : str, default "group"
+        Name of the group dimension (``"school"``, ``"market"``), as in
+        :func:`helpers.models.hierarchical_normal`.
     mu_bounds, tau_max, log_tau_prior
         Prior options, as in :func:`log_tau_posterior`.
 
@@ -322,9 +314,10 @@ def sample_posterior(
     -------
     xarray.Dataset
         Variables ``tau`` and ``mu`` (dim ``draw``) and ``theta`` (dims
-        ``draw``, ``school``; ``school`` = 0, ..., J - 1).
+        ``draw``, ``dim``, labelled by ``names``).
     """
     y, sigma = estimates(y, sigma)
+    coords = group_coords(names, dim, len(y))
     draws = positive_int(draws, "draws")
     rng = generator(rng, "rng")
     prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
@@ -348,9 +341,9 @@ def sample_posterior(
         {
             "tau": ("draw", tau),
             "mu": ("draw", mu),
-            "theta": (("draw", "school"), theta),
+            "theta": (("draw", dim), theta),
         },
-        coords={"draw": np.arange(draws), "school": np.arange(len(y))},
+        coords={"draw": np.arange(draws), **coords},
     )
 
 
@@ -359,6 +352,7 @@ def posterior_quantiles(
     sigma,
     probs,
     *,
+    names=None,
     mu_bounds=None,
     tau_max=None,
     log_tau_prior=None,
@@ -396,20 +390,30 @@ def posterior_quantiles(
         Their standard errors :math:`\sigma_j > 0`.
     probs : float or array_like
         Probabilities strictly between 0 and 1.
+    names : sequence of str, optional
+        Group labels (as ``names`` of :func:`helpers.models.hierarchical_normal`),
+        which label the rows of the :math:`\theta_j`; they must differ from
+        ``"mu"`` and ``"tau"``. Default ``theta[0]``, ..., ``theta[J-1]``.
     mu_bounds, tau_max, log_tau_prior
         Prior options, as in :func:`log_tau_posterior`.
 
     Returns
     -------
     pandas.DataFrame
-        Rows ``mu``, ``tau``, ``theta[0]``, ..., ``theta[J-1]``; one column
-        per probability, labelled by it.
+        Rows ``mu``, ``tau`` and one per group (``names``, or ``theta[0]``,
+        ..., ``theta[J-1]``); one column per probability, labelled by it.
     """
     y, sigma = estimates(y, sigma)
     probs = probabilities(probs)
+    if names is None:
+        groups = [f"theta[{j}]" for j in range(len(y))]
+    else:
+        groups = group_names(names, n_groups=len(y))
+        if {"mu", "tau"} & set(groups):
+            raise ValueError(f"names must not contain 'mu' or 'tau' (the other rows), got {groups}")
     prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
     mu_q, tau_q, theta_q = _batch_quantiles(y[None], sigma[None], probs, prior)
-    rows = ["mu", "tau", *(f"theta[{j}]" for j in range(len(y)))]
+    rows = ["mu", "tau", *groups]
     table = np.vstack([mu_q[0], tau_q[0], theta_q[0]])
     columns = [float(p) for p in probs]
     return pd.DataFrame(table, index=pd.Index(rows, name="parameter"), columns=columns)
@@ -420,6 +424,8 @@ def posterior_quantiles_batch(
     sigma,
     probs,
     *,
+    names=None,
+    dim: str = "group",
     mu_bounds=None,
     tau_max=None,
     log_tau_prior=None,
@@ -446,6 +452,10 @@ def posterior_quantiles_batch(
         every data set.
     probs : float or array_like
         Probabilities strictly between 0 and 1.
+    names : sequence of str, optional
+        Group labels for the coordinate; default ``"0", "1", ...``.
+    dim : str, default "group"
+        Name of the group dimension.
     mu_bounds, tau_max, log_tau_prior
         Prior options, as in :func:`log_tau_posterior`.
 
@@ -453,10 +463,11 @@ def posterior_quantiles_batch(
     -------
     xarray.Dataset
         ``mu`` and ``tau`` with dims (``dataset``, ``prob``) and ``theta``
-        with dims (``dataset``, ``group``, ``prob``); coordinates
-        ``dataset`` = 0, ..., R - 1, ``group`` = 0, ..., J - 1 and ``prob``.
+        with dims (``dataset``, ``dim``, ``prob``); coordinates
+        ``dataset`` = 0, ..., R - 1, ``dim`` = ``names`` and ``prob``.
     """
-    y, sigma = _check_batch(y, sigma)
+    y, sigma = estimate_batches(y, sigma)
+    coords = group_coords(names, dim, y.shape[1])
     probs = probabilities(probs)
     prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
     n_sets, n_groups = y.shape
@@ -472,11 +483,7 @@ def posterior_quantiles_batch(
         {
             "mu": (("dataset", "prob"), mu_q),
             "tau": (("dataset", "prob"), tau_q),
-            "theta": (("dataset", "group", "prob"), theta_q),
+            "theta": (("dataset", dim, "prob"), theta_q),
         },
-        coords={
-            "dataset": np.arange(n_sets),
-            "group": np.arange(n_groups),
-            "prob": probs,
-        },
+        coords={"dataset": np.arange(n_sets), **coords, "prob": probs},
     )

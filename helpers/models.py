@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 
 import pymc as pm
 
-from helpers._validation import estimates, two_arm_counts
+from helpers._validation import estimates, group_coords, two_arm_counts
 from helpers.priors import TauPrior
 
 __all__ = [
@@ -87,6 +87,7 @@ def hierarchical_normal(
     names: Sequence[str] | None = None,
     dim: str = "group",
     centered: bool = False,
+    refit: bool = False,
 ) -> pm.Model:
     r"""Build the normal-normal hierarchical model for group estimates.
 
@@ -115,6 +116,10 @@ def hierarchical_normal(
         Name of the group dimension (``"school"``, ``"segment"``, ``"market"``).
     centered : bool, default False
         Use the centered parameterisation.
+    refit : bool, default False
+        Hold the estimates in a data container ``pm.Data("y_obs", y)``, so that
+        one compiled model serves many data sets of the same size:
+        ``nutpie.compile_pymc_model(model).with_data(y_obs=new_y)``.
 
     Returns
     -------
@@ -124,9 +129,12 @@ def hierarchical_normal(
     """
     y, sigma = estimates(y, sigma)
     coords = _coords(names, dim, len(y), centered)
+    if not isinstance(refit, bool):
+        raise TypeError(f"refit must be True or False, got {refit!r}")
     with pm.Model(coords=coords) as model:
         theta = _population(mu_prior, tau_prior, dim, centered)
-        pm.Normal("y", mu=theta, sigma=sigma, observed=y, dims=dim)
+        observed = pm.Data("y_obs", y, dims=dim) if refit else y
+        pm.Normal("y", mu=theta, sigma=sigma, observed=observed, dims=dim)
     return model
 
 
@@ -134,16 +142,7 @@ def _coords(names, dim, n_groups: int, centered) -> dict:
     """Check the shared model options; return the coords ``{dim: names}``."""
     if not isinstance(centered, bool):
         raise TypeError(f"centered must be True or False, got {centered!r}")
-    if not isinstance(dim, str) or not dim.isidentifier():
-        raise ValueError(f"dim must be a name such as 'school', got {dim!r}")
-    if names is None:
-        names = [str(j) for j in range(n_groups)]
-    names = list(names)
-    if len(names) != n_groups:
-        raise ValueError(f"names must have one label per group ({n_groups}), got {len(names)}")
-    if len(set(names)) != len(names):
-        raise ValueError("names must be unique")
-    return {dim: names}
+    return group_coords(names, dim, n_groups)
 
 
 def _population(mu_prior, tau_prior, dim: str, centered: bool):

@@ -17,27 +17,13 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from helpers._validation import as_float_vector, as_scalar, same_length
+from helpers._validation import as_float_vector, as_scalar, group_names, same_length
 
 __all__ = ["forest_plot", "shrinkage_plot"]
 
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
 # Reference lines and bands are told apart by their dash pattern, not colour alone.
 _DASHES = ("--", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)))
-
-
-def _labels(labels, name: str = "labels") -> list[str]:
-    """Check a sequence of unique, non-empty string labels."""
-    if isinstance(labels, str | bytes) or not isinstance(labels, Sequence | np.ndarray):
-        raise TypeError(f"{name} must be a sequence of strings, got {type(labels).__name__}")
-    labels = list(labels)
-    if not labels:
-        raise ValueError(f"{name} must hold at least one label")
-    if not all(isinstance(x, str) and x for x in labels):
-        raise TypeError(f"{name} must hold non-empty strings, got {labels}")
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"{name} must be unique, got {labels}")
-    return labels
 
 
 def _mapping(x, name: str) -> dict:
@@ -80,6 +66,13 @@ def _axes(ax, figsize) -> tuple[Figure, Axes]:
     if not isinstance(ax, Axes):
         raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
     return ax.figure, ax
+
+
+def _legend_above(ax: Axes) -> None:
+    """Put the legend in two columns above the axes, clear of the data."""
+    ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=2, borderaxespad=0.0, fontsize="small"
+    )
 
 
 def forest_plot(
@@ -138,7 +131,7 @@ def forest_plot(
         If a vector has the wrong length, a value is not finite, an interval
         has ``lower > estimate`` or ``estimate > upper``, or ``series`` is empty.
     """
-    labels = _labels(labels)
+    labels = group_names(labels, "labels")
     n = len(labels)
     series = _mapping(series, "series")
     if not series:
@@ -193,9 +186,7 @@ def forest_plot(
     ax.grid(axis="y", visible=False)
     if xlabel is not None:
         ax.set_xlabel(xlabel)
-    ax.legend(
-        loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=2, borderaxespad=0.0, fontsize="small"
-    )
+    _legend_above(ax)
     return fig
 
 
@@ -262,7 +253,7 @@ def shrinkage_plot(
     ValueError
         If the vectors do not have one finite value per label.
     """
-    labels = _labels(labels)
+    labels = group_names(labels, "labels")
     no_pooling = as_float_vector(no_pooling, "no_pooling")
     partial_pooling = as_float_vector(partial_pooling, "partial_pooling")
     same_length(labels=np.asarray(labels), no_pooling=no_pooling, partial_pooling=partial_pooling)
@@ -306,7 +297,5 @@ def shrinkage_plot(
     ax.grid(axis="x", visible=False)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
-    ax.legend(
-        loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=2, borderaxespad=0.0, fontsize="small"
-    )
+    _legend_above(ax)
     return fig

@@ -45,7 +45,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
-from helpers._validation import as_float_array, as_scalar
+from helpers._validation import as_float_array, as_scalar, generator, positive_int
 
 __all__ = ["Exponential", "HalfCauchy", "HalfNormal", "TauPrior", "Uniform"]
 
@@ -99,6 +99,25 @@ class TauPrior:
             return np.asarray(self._dist().logpdf(tau), dtype=float)
 
     __call__ = logpdf
+
+    def rvs(self, size: int, rng) -> np.ndarray:
+        r"""Draw ``size`` values of :math:`\tau` from the prior, for prior predictive checks.
+
+        Parameters
+        ----------
+        size : int
+            Number of draws, at least 1.
+        rng : numpy.random.Generator
+            Source of randomness, e.g. ``np.random.default_rng(seed)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(size,)``, every value in the prior's support.
+        """
+        size = positive_int(size, "size")
+        rng = generator(rng, "rng")
+        return np.asarray(self._dist().rvs(size=size, random_state=rng), dtype=float)
 
     def rv(self, name: str = "tau", **kwargs):
         """Create the PyMC random variable inside the current model context.

@@ -16,12 +16,15 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from helpers._validation import as_scalar, generator, whole_numbers
+from helpers._validation import as_scalar, generator, group_names, whole_numbers
 
 __all__ = [
+    "COURSE_MARKETS",
     "ConversionSimulation",
+    "MarketDesign",
     "MarketSimulation",
     "SegmentSimulation",
+    "course_markets",
     "simulate_conversions",
     "simulate_markets",
     "simulate_segments",
@@ -35,26 +38,23 @@ class SegmentSimulation(NamedTuple):
     theta: pd.Series
 
 
-def _group_names(names, arg: str) -> list[str]:
-    """Check a sequence of unique, non-empty group labels."""
-    if isinstance(names, str | bytes) or not isinstance(names, Sequence | np.ndarray | pd.Index):
-        raise TypeError(f"{arg} must be a sequence of labels, got {type(names).__name__}")
-    names = list(names)
-    if not names:
-        raise ValueError(f"{arg} must hold at least one label")
-    if not all(isinstance(n, str) and n for n in names):
-        raise TypeError(f"{arg} must hold non-empty strings, got {names}")
-    if len(set(names)) != len(names):
-        raise ValueError(f"{arg} must be unique, got {names}")
-    return names
-
-
 def _group_sizes(sizes, arg: str, n_groups: int, *, minimum: int) -> np.ndarray:
     """Check one whole-number size per group, each at least ``minimum``."""
     arr = whole_numbers(sizes, arg, minimum=minimum, min_length=0)
     if arr.size != n_groups:
         raise ValueError(f"{arg} must have one entry per group ({n_groups}), got {arr.size}")
     return arr
+
+
+def _normal_truth(mu, tau, baseline, noise_sd, rng):
+    """Check the truth of a normal-outcome simulation: mu, tau >= 0, baseline, noise_sd > 0."""
+    return (
+        as_scalar(mu, "mu"),
+        as_scalar(tau, "tau", low=0.0),
+        as_scalar(baseline, "baseline"),
+        as_scalar(noise_sd, "noise_sd", low=0.0, low_open=True),
+        generator(rng, "rng"),
+    )
 
 
 def simulate_segments(
@@ -113,13 +113,9 @@ def simulate_segments(
         (float); ``theta``: the true segment effects, a Series indexed by
         segment.
     """
-    names = _group_names(names, "names")
+    names = group_names(names)
     sizes = _group_sizes(n_per_segment, "n_per_segment", len(names), minimum=2)
-    mu = as_scalar(mu, "mu")
-    tau = as_scalar(tau, "tau", low=0.0)
-    baseline = as_scalar(baseline, "baseline")
-    noise_sd = as_scalar(noise_sd, "noise_sd", low=0.0, low_open=True)
-    rng = generator(rng, "rng")
+    mu, tau, baseline, noise_sd, rng = _normal_truth(mu, tau, baseline, noise_sd, rng)
 
     theta = rng.normal(mu, tau, size=len(names))
     treatment, revenue = [], []
@@ -210,13 +206,9 @@ def simulate_markets(
         :math:`y_k`) and ``sigma`` (the standard errors :math:`\sigma_k`), each a
         Series indexed by market.
     """
-    names = _group_names(names, "names")
+    names = group_names(names)
     sizes = _group_sizes(n_per_arm, "n_per_arm", len(names), minimum=2)
-    mu = as_scalar(mu, "mu")
-    tau = as_scalar(tau, "tau", low=0.0)
-    baseline = as_scalar(baseline, "baseline")
-    noise_sd = as_scalar(noise_sd, "noise_sd", low=0.0, low_open=True)
-    rng = generator(rng, "rng")
+    mu, tau, baseline, noise_sd, rng = _normal_truth(mu, tau, baseline, noise_sd, rng)
 
     theta = rng.normal(mu, tau, size=len(names))
     y, sigma = np.empty(len(names)), np.empty(len(names))
@@ -231,6 +223,64 @@ def simulate_markets(
         pd.Series(y, index=index, name="y"),
         pd.Series(sigma, index=index, name="sigma"),
     )
+
+
+class MarketDesign(NamedTuple):
+    """The design of a set of market A/B tests and the truth they are drawn from.
+
+    ``names`` and ``n_per_arm`` (visitors per arm) give one entry per market;
+    ``mu``, ``tau``, ``baseline`` and ``noise_sd`` are the keyword arguments of
+    :func:`simulate_markets` (also as the dict :attr:`settings`); ``seed``
+    seeds the generator of :func:`course_markets`.
+    """
+
+    names: tuple[str, ...]
+    n_per_arm: tuple[int, ...]
+    mu: float
+    tau: float
+    baseline: float
+    noise_sd: float
+    seed: int
+
+    @property
+    def settings(self) -> dict[str, float]:
+        """``{"mu", "tau", "baseline", "noise_sd"}``, for ``simulate_markets(..., **settings)``."""
+        return {
+            "mu": self.mu,
+            "tau": self.tau,
+            "baseline": self.baseline,
+            "noise_sd": self.noise_sd,
+        }
+
+
+#: The eight markets of chapters 5, 7 and 9: 200 to 1,200 visitors per arm,
+#: market effects drawn from N(0.4, 0.5^2), control mean 10 and visitor sd 4.
+COURSE_MARKETS = MarketDesign(
+    names=tuple(f"Market {letter}" for letter in "ABCDEFGH"),
+    n_per_arm=(200, 250, 300, 350, 400, 500, 700, 1200),
+    mu=0.4,
+    tau=0.5,
+    baseline=10.0,
+    noise_sd=4.0,
+    seed=20,
+)
+
+
+def course_markets() -> MarketSimulation:
+    """Simulate the course's eight market A/B tests (:data:`COURSE_MARKETS`).
+
+    The same data in every chapter that uses them: :func:`simulate_markets`
+    with the design and truth of :data:`COURSE_MARKETS` and a generator
+    seeded with its ``seed``.
+
+    Returns
+    -------
+    MarketSimulation
+        ``theta``, ``y`` and ``sigma``, Series indexed by market.
+    """
+    design = COURSE_MARKETS
+    rng = np.random.default_rng(design.seed)
+    return simulate_markets(design.names, design.n_per_arm, rng=rng, **design.settings)
 
 
 class ConversionSimulation(NamedTuple):
@@ -302,7 +352,7 @@ def simulate_conversions(
         ``baseline`` (:math:`p_k`), ``theta`` (:math:`\theta_k`) and ``data``
         (the counts), each indexed by market.
     """
-    names = _group_names(names, "names")
+    names = group_names(names)
     sizes = _group_sizes(n_per_arm, "n_per_arm", len(names), minimum=1)
     baseline_a = as_scalar(baseline_a, "baseline_a", low=0.0, low_open=True)
     baseline_b = as_scalar(baseline_b, "baseline_b", low=0.0, low_open=True)

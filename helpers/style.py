@@ -39,13 +39,18 @@ from pathlib import Path
 import arviz as az
 import matplotlib as mpl
 import pytensor
+from scipy import stats
 
-__all__ = ["CI_KIND", "CI_PROB", "PALETTE", "setup"]
+__all__ = ["CI_KIND", "CI_PROB", "PALETTE", "Z_95", "setup"]
 
 #: Kind of credible interval used throughout the course: equal-tailed.
 CI_KIND = "eti"
 #: Probability of every credible interval in the course.
 CI_PROB = 0.95
+#: The normal quantile of the ``CI_PROB`` central interval,
+#: :math:`z = \Phi^{-1}((1 + \mathrm{CI\_PROB}) / 2) = 1.96` (also the
+#: critical value of a two-sided 5% z-test): the one z of the course.
+Z_95 = float(stats.norm.ppf((1 + CI_PROB) / 2))
 
 #: The colour cycle of every figure: Okabe and Ito's palette, told apart with
 #: any common colour-vision deficiency (black last). Colour is never the only

@@ -1,7 +1,9 @@
 """The hidden Colab set-up cell: present in every chapter, generated, and correct."""
 
+import importlib.metadata
 import importlib.util
 import subprocess
+import sys
 import tomllib
 
 import nbformat
@@ -20,46 +22,102 @@ def test_every_chapter_starts_with_the_setup_cell(nb):
     assert not problems, f"{nb.name}: {problems}; run make colab-cell"
 
 
-def _run_cell(monkeypatch, helpers_installed):
+def _run_cell(monkeypatch, installed):
+    """Execute the set-up cell here, recording pip calls instead of running them."""
     calls = []
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append((a, k)))
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: real_find_spec(name, *a) if helpers_installed else None,
-    )
+    if not installed:
+        real = importlib.metadata.distribution
+
+        def missing(name):
+            if name == colab_cell.DISTRIBUTION:
+                raise importlib.metadata.PackageNotFoundError(name)
+            return real(name)
+
+        monkeypatch.setattr(importlib.metadata, "distribution", missing)
     exec(colab_cell.source(), {})
     return calls
 
 
-def test_setup_cell_does_nothing_where_helpers_is_installed(monkeypatch):
-    assert _run_cell(monkeypatch, helpers_installed=True) == []
+def test_setup_cell_does_nothing_where_the_course_is_installed(monkeypatch):
+    assert _run_cell(monkeypatch, installed=True) == []
 
 
 def test_setup_cell_installs_the_package_with_the_lock_as_constraints(monkeypatch, capsys):
-    url, branch = repository()
-    calls = _run_cell(monkeypatch, helpers_installed=False)
+    url, ref = repository()
+    calls = _run_cell(monkeypatch, installed=False)
     assert len(calls) == 1
     (command,), kwargs = calls[0]
     assert kwargs == {"check": True}
     assert command[1:7] == ["-m", "pip", "install", "--quiet", "--constraint", command[6]]
     owner_repo = url.removeprefix("https://github.com/")
-    assert (
-        command[6] == f"https://raw.githubusercontent.com/{owner_repo}/{branch}/requirements.lock"
-    )
+    assert command[6] == f"https://raw.githubusercontent.com/{owner_repo}/{ref}/requirements.lock"
     requirement = Requirement(command[7])
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert requirement.name == project["name"]
-    assert requirement.url == f"git+{url}@{branch}"
+    assert requirement.name == project["name"] == colab_cell.DISTRIBUTION
+    assert requirement.url == f"git+{url}@{ref}"
     assert requirement.extras == {"notebook"}
     # numpy etc. are imported in this test process, so the cell asks for a restart
     assert "restart the session" in capsys.readouterr().out
 
 
+def test_the_course_package_carries_the_marker_the_cell_looks_for():
+    assert colab_cell.MARKER in (ROOT / "helpers" / "__init__.py").read_bytes()
+    assert colab_cell.MARKER.decode() in colab_cell.source()
+
+
+def test_setup_cell_rejects_a_foreign_helpers_module_on_sys_path(monkeypatch, tmp_path):
+    """A learner's helpers.py earlier on sys.path: the cell stops and says what to do."""
+    (tmp_path / "helpers.py").write_text("def mean(x):\n    return sum(x) / len(x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "helpers", raising=False)
+    importlib.invalidate_caches()
+    assert importlib.util.find_spec("helpers").origin == str(tmp_path / "helpers.py")
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
+    with pytest.raises(ImportError, match="rename") as err:
+        exec(colab_cell.source(), {})
+    assert str(tmp_path / "helpers.py") in str(err.value)
+    assert calls == [], "the course is installed: nothing to install"
+
+
+@pytest.mark.parametrize("kind", ["module", "package", "namespace"])
+def test_setup_cell_in_a_fresh_kernel_next_to_a_foreign_helpers(tmp_path, kind):
+    """As Jupyter runs it: a fresh Python whose first sys.path entry is the notebook's folder."""
+    if kind == "module":
+        (tmp_path / "helpers.py").write_text("x = 1\n")
+    else:
+        (tmp_path / "helpers").mkdir()
+        if kind == "package":
+            (tmp_path / "helpers" / "__init__.py").write_text("x = 1\n")
+    out = subprocess.run(
+        [sys.executable, "-c", colab_cell.source()],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 1
+    assert "ImportError: `import helpers` finds" in out.stderr
+    assert str(tmp_path / "helpers") in out.stderr
+    assert "rename that one" in out.stderr
+
+
+def test_setup_cell_in_a_fresh_kernel_with_only_the_course(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-c", colab_cell.source()],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == ""
+
+
 def test_setup_cell_installs_from_a_local_clone_for_the_rehearsal(monkeypatch, tmp_path):
     monkeypatch.setenv(colab_cell.REPOSITORY_ENV, f"file://{tmp_path}")
-    (command,), _ = _run_cell(monkeypatch, helpers_installed=False)[0]
+    (command,), _ = _run_cell(monkeypatch, installed=False)[0]
     assert command[6] == f"{tmp_path}/requirements.lock"
     assert Requirement(command[7]).url == f"git+file://{tmp_path}@{repository()[1]}"
 
@@ -100,7 +158,7 @@ def test_apply_updates_a_stale_cell_in_place():
     nb = _notebook()
     colab_cell.apply(nb)
     cell_id = nb.cells[1].id
-    nb.cells[1].source = nb.cells[1].source.replace("main", "old-branch")
+    nb.cells[1].source = nb.cells[1].source.replace('"main"', '"old-branch"')
     nb.cells[1].metadata["tags"] = ["colab-setup", "hide-input"]
     assert colab_cell.problems(nb)
     assert colab_cell.apply(nb) is True

@@ -1,8 +1,16 @@
 import arviz as az
 import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
 
-from helpers.diagnostics import SamplingProblem, check_sampling
+from helpers.diagnostics import (
+    ExactComparison,
+    SamplingProblem,
+    check_sampling,
+    compare_with_exact,
+    compare_with_exact_draws,
+)
 
 
 def _fake_fit(rng, *, chains=4, draws=1000, shift=0.0, divergences=0, sticky=False):
@@ -94,3 +102,105 @@ def test_rejects_bad_ess_min(rng, value):
 def test_rejects_non_bool_expect_problems(rng):
     with pytest.raises(TypeError, match="expect_problems must be True or False"):
         check_sampling(_fake_fit(rng), expect_problems="yes")
+
+
+# --------------------------------------------------------------------------
+# compare_with_exact, compare_with_exact_draws
+# --------------------------------------------------------------------------
+
+
+def _fake_named(rng, shift=0.0):
+    mu = rng.normal(size=(4, 1000)) + shift
+    theta = rng.normal(size=(4, 1000, 2))
+    return az.from_dict(
+        {"posterior": {"mu": mu, "theta": theta}, "sample_stats": {"diverging": mu < -99}},
+        dims={"theta": ["school"]},
+        coords={"school": ["A", "B"]},
+    )
+
+
+def _exact_table(rows, probs=(0.1, 0.5, 0.9)):
+    q = stats.norm.ppf(probs)
+    return pd.DataFrame([q] * len(rows), index=rows, columns=list(probs))
+
+
+def test_compare_with_exact_passes_a_correct_sampler(rng):
+    idata = _fake_named(rng)
+    result = compare_with_exact(idata, _exact_table(["mu", "A", "B"]))
+    assert isinstance(result, ExactComparison)
+    assert list(result.table.columns) == ["quantity", "prob", "exact", "mcmc", "mcse", "z"]
+    assert result.table["quantity"].tolist() == ["mu"] * 3 + ["A"] * 3 + ["B"] * 3
+    assert result.ok and result.max_abs_z == result.table["z"].abs().max() < 4
+    # the same numbers as computing them by hand, element by element
+    draws = idata.posterior["theta"].sel(school="B")
+    mcse = float(az.mcse(draws.to_dataset(name="x"), method="quantile", prob=0.9)["x"])
+    assert result.table["mcse"].iloc[-1] == mcse
+    assert result.table["mcmc"].iloc[-1] == float(draws.quantile(0.9, dim=("chain", "draw")))
+
+
+def test_compare_with_exact_accepts_indexed_rows_and_flags_a_bias(rng):
+    by_index = compare_with_exact(_fake_named(rng), _exact_table(["theta[0]", "theta[1]"]))
+    assert by_index.ok
+    biased = compare_with_exact(_fake_named(rng, shift=0.2), _exact_table(["mu"]))
+    assert not biased.ok and biased.max_abs_z > 4
+
+
+@pytest.mark.parametrize(
+    ("exact", "kwargs", "error", "match"),
+    [
+        (np.zeros((2, 2)), {}, TypeError, "exact must be a non-empty DataFrame"),
+        (_exact_table(["C"]), {}, ValueError, "exact row 'C' is neither"),
+        (_exact_table(["mu"]), {"group_var": "beta"}, ValueError, None),
+        (_exact_table(["sigma"]), {"group_var": "beta"}, ValueError, "not a scalar variable"),
+        (_exact_table(["mu"], probs=(0.5, 1.5)), {}, ValueError, "probabilities in"),
+        (_exact_table(["mu"]), {"z_max": 0}, ValueError, "z_max must be a positive number"),
+        (_exact_table(["mu"]), {"group_var": 3}, TypeError, "group_var must be a variable"),
+    ],
+)
+def test_compare_with_exact_rejects_bad_input(rng, exact, kwargs, error, match):
+    if match is None:  # a scalar row needs no group variable
+        assert compare_with_exact(_fake_named(rng), exact, **kwargs).ok
+        return
+    with pytest.raises(error, match=match):
+        compare_with_exact(_fake_named(rng), exact, **kwargs)
+
+
+def test_compare_with_exact_rejects_what_is_not_a_fit():
+    with pytest.raises(TypeError, match=r"idata must be the result of pm\.sample"):
+        compare_with_exact({"x": 1}, _exact_table(["mu"]))
+
+
+def test_compare_with_exact_draws(rng):
+    mcmc = _fake_named(rng).posterior["theta"]
+    exact = rng.normal(size=(20_000, 2))
+    result = compare_with_exact_draws(mcmc, exact)
+    assert result.table["quantity"].tolist() == ["A", "B"] and result.ok
+    assert result.table["prob"].isna().all()
+    mcse = az.mcse(mcmc.to_dataset(name="x"))["x"].to_numpy()
+    np.testing.assert_allclose(result.table["mcse"], np.sqrt(mcse**2 + exact.var(axis=0) / 20_000))
+    shifted = compare_with_exact_draws(mcmc, exact + 0.3)
+    assert not shifted.ok
+    scalar = compare_with_exact_draws(_fake_named(rng).posterior["mu"], exact[:, 0])
+    assert scalar.table["quantity"].tolist() == ["mu"] and scalar.ok
+
+
+@pytest.mark.parametrize(
+    ("mcmc", "exact", "kwargs", "error", "match"),
+    [
+        (np.zeros((4, 10)), np.zeros(10), {}, TypeError, "mcmc must be an xarray.DataArray"),
+        (
+            None,
+            np.zeros((10, 3)),
+            {},
+            ValueError,
+            r"exact_draws must have shape \(n,\) or \(n, 2\)",
+        ),
+        (None, np.zeros((1, 2)), {}, ValueError, "exact_draws must hold at least 2"),
+        (None, [[np.nan, 0.0]] * 3, {}, ValueError, "exact_draws must not contain NaN"),
+        (None, np.zeros((10, 2)), {"z_max": -1}, ValueError, "z_max must be"),
+    ],
+)
+def test_compare_with_exact_draws_rejects_bad_input(rng, mcmc, exact, kwargs, error, match):
+    mcmc = _fake_named(rng).posterior["theta"] if mcmc is None else mcmc
+    with pytest.raises(error, match=match):
+        compare_with_exact_draws(mcmc, exact, **kwargs)

@@ -101,9 +101,9 @@ def test_rejects_bad_input(kwargs, error, match):
 
 
 def test_short_fit_recovers_exact_quantiles():
-    import arviz as az
     import pymc as pm
 
+    from helpers.diagnostics import compare_with_exact
     from helpers.exact import posterior_quantiles
 
     y, sigma = [12.0, -3.0, 6.0, 1.0, 9.0], [6.0, 5.0, 7.0, 4.0, 8.0]
@@ -118,14 +118,8 @@ def test_short_fit_recovers_exact_quantiles():
             chains=4, draws=1000, tune=1000, target_accept=0.9, random_seed=3, progressbar=False
         )
     exact = posterior_quantiles(y, sigma, [0.25, 0.5, 0.75], mu_bounds=(-30, 30), tau_max=40)
-    post = idata.posterior.to_dataset()
-    for row in exact.index:
-        name, _, index = row.partition("[")
-        values = post[name] if not index else post[name].isel(group=int(index[:-1]))
-        for p in exact.columns:
-            mcmc = float(values.quantile(p, dim=("chain", "draw")))
-            mcse = float(az.mcse(values.to_dataset(name=name), method="quantile", prob=p)[name])
-            assert abs(mcmc - exact.loc[row, p]) < 4 * mcse + 0.05, (row, p, mcmc)
+    comparison = compare_with_exact(idata, exact)
+    assert comparison.ok, comparison.table
 
 
 # --------------------------------------------------------------------------
@@ -250,3 +244,40 @@ def test_binomial_rejects_bad_input(kwargs, error, match):
     counts = [args.pop(k) for k in ("n_control", "y_control", "n_treat", "y_treat")]
     with pytest.raises(error, match=match):
         hierarchical_binomial(*counts, **args)
+
+
+def test_refit_model_serves_new_data_without_recompiling():
+    import nutpie
+
+    y = np.array([28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0])
+    sigma = np.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
+    model = hierarchical_normal(
+        y,
+        sigma,
+        mu_prior=("Normal", {"mu": 0, "sigma": 5}),
+        tau_prior=("HalfNormal", {"sigma": 5}),
+        refit=True,
+    )
+    assert "y_obs" in model.named_vars
+    compiled = nutpie.compile_pymc_model(model)
+    shifted = nutpie.sample(
+        compiled.with_data(y_obs=y + 100.0),
+        chains=2,
+        draws=300,
+        tune=300,
+        seed=1,
+        progress_bar=False,
+    )
+    # the data moved the posterior of mu far from where y alone would put it
+    assert float(shifted.posterior["mu"].mean()) > 10.0
+
+
+def test_refit_must_be_boolean():
+    with pytest.raises(TypeError, match="refit"):
+        hierarchical_normal(
+            [1.0, 2.0],
+            [1.0, 1.0],
+            mu_prior=("Flat", {}),
+            tau_prior=("HalfNormal", {"sigma": 1}),
+            refit="yes",
+        )

@@ -110,6 +110,11 @@ def test_equation_label_becomes_a_tag_and_targets_go():
     )
 
 
+def test_equation_label_in_the_middle_of_a_cell_becomes_a_tag():
+    out = _convert([v4.new_markdown_cell("Since\n\n$$\na = b\n$$ (eq-shrinkage)\n\nso on.")])
+    assert out.cells[0].source == "Since\n\n$$\na = b\n\\tag{4}\n$$\n\nso on."
+
+
 def test_exercises_are_numbered_headings_and_solutions_details():
     cells = [
         v4.new_markdown_cell(

@@ -121,7 +121,7 @@ def test_forest_plot_accepts_single_row_and_numpy_labels():
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "match"),
     [
-        (("A", {"s": _triple()}), {}, TypeError, "labels must be a sequence of strings"),
+        (("A", {"s": _triple()}), {}, TypeError, "labels must be a sequence of labels"),
         (([], {"s": _triple()}), {}, ValueError, "labels must hold at least one"),
         ((["A", "A", "C", "D"], {"s": _triple()}), {}, ValueError, "labels must be unique"),
         (([1, 2, 3, 4], {"s": _triple()}), {}, TypeError, "labels must hold non-empty strings"),
@@ -234,7 +234,7 @@ def test_shrinkage_labels_do_not_overlap_when_estimates_coincide():
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "match"),
     [
-        (("A", EST, EST), {}, TypeError, "labels must be a sequence of strings"),
+        (("A", EST, EST), {}, TypeError, "labels must be a sequence of labels"),
         ((LABELS, EST[:3], EST), {}, ValueError, "must have the same length"),
         ((LABELS, EST, EST[:3]), {}, ValueError, "must have the same length"),
         ((LABELS, [0, 1, np.nan, 2], EST), {}, ValueError, "no_pooling must be finite"),

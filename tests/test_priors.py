@@ -117,3 +117,19 @@ def test_models_take_a_prior_object_as_tau_prior(schools):
     )
     point = ref.initial_point()
     assert model.compile_logp()(point) == pytest.approx(ref.compile_logp()(point))
+
+
+@pytest.mark.parametrize(("prior", "ref"), list(zip(PRIORS, SCIPY, strict=True)))
+def test_rvs_follow_the_prior(prior, ref):
+    draws = prior.rvs(5_000, np.random.default_rng(3))
+    assert draws.shape == (5_000,) and np.all(draws >= 0) and np.all(draws <= prior.upper)
+    assert stats.kstest(draws, ref.cdf).pvalue > 0.001
+
+
+@pytest.mark.parametrize(
+    ("size", "rng", "name"),
+    [(0, np.random.default_rng(1), "size"), (2.5, np.random.default_rng(1), "size"), (5, 1, "rng")],
+)
+def test_rvs_bad_input_names_the_argument(size, rng, name):
+    with pytest.raises((TypeError, ValueError), match=name):
+        HalfNormal(1.0).rvs(size, rng)

@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,9 @@ NOTEBOOKS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
 
 
 def _toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for entry in toc.get("chapters", []):
-        files.append(entry["file"])
-    return files
+    from tools.book import toc_documents
+
+    return toc_documents(ROOT)
 
 
 def test_toc_and_book_list_the_same_chapters():
@@ -121,7 +120,35 @@ def test_environment_yml_matches_lock_and_python_version():
     deps = env["dependencies"]
     assert f"python={python}" in deps
     pip = next(d["pip"] for d in deps if isinstance(d, dict))
-    assert pip == _lock_pins(), "environment.yml is stale: run `make lock`"
+    assert set(pip) <= set(_lock_pins()), "environment.yml is stale: run `make lock`"
+
+
+def test_environment_yml_has_the_runtime_and_no_development_tool():
+    """Binder installs what notebooks import (and their requirements), no build or test tools.
+
+    Playwright is not on the list: otter-grader, which the assignments import,
+    requires nbconvert[webpdf], which requires it.
+    """
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    names = {p.split("==")[0].lower() for p in pip}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    runtime = [*project["dependencies"], *extras["notebook"], *extras.get("assign", [])]
+    runtime = {re.split(r"[<>=!~\[; ]", r)[0].lower() for r in runtime}
+    assert runtime <= names, f"Binder lacks {runtime - names}"
+    assert "ipykernel" in names
+    tools = {
+        "jupyter-book",
+        "pytest",
+        "nbmake",
+        "ruff",
+        "sphinx-book-theme",
+        "sphinx-exercise",
+        "sphinxcontrib-bibtex",
+    }
+    assert not tools & names, f"development tools on Binder: {sorted(tools & names)}"
+    assert len(names) < len(_lock_pins()), "Binder installs the whole lock"
 
 
 def test_python_version_file_matches_running_interpreter():
@@ -161,10 +188,11 @@ def test_ci_installs_chromium_and_forbids_skipping_the_browser_tests():
 def test_repository_url_has_one_source():
     """_config.yml is the single source of the repository URL.
 
-    The only other files allowed to hold it are chapters and assignments, and
-    only inside their Colab set-up cell, which must be exactly what
-    tools/colab_cell.py writes from _config.yml (so editing _config.yml and not
-    the notebooks fails here).
+    The only other files allowed to hold it are CITATION.cff (whose
+    ``repository-code`` tests/test_release.py compares with _config.yml), and
+    chapters and assignments, only inside their Colab set-up cell, which must
+    be exactly what tools/colab_cell.py writes from _config.yml (so editing
+    _config.yml and not the notebooks fails here).
     """
     from tools import colab_cell
     from tools.book import assignments
@@ -181,7 +209,7 @@ def test_repository_url_has_one_source():
         f"assignments/{nb.name}": "assignment" for nb in assignments()
     }
     assert "_config.yml" in holders
-    for holder in set(holders) - {"_config.yml"}:
+    for holder in set(holders) - {"_config.yml", "CITATION.cff"}:
         assert holder in kinds, f"{holder} repeats the repository URL of _config.yml"
         cells = json.loads((ROOT / holder).read_text())["cells"]
         setup = [c for c in cells if "colab-setup" in c.get("metadata", {}).get("tags", [])]
@@ -193,6 +221,41 @@ def test_repository_url_has_one_source():
         assert not any(url in "".join(c["source"]) for c in rest), (
             f"{holder} repeats the repository URL outside its set-up cell"
         )
+
+
+def test_licences_exist_and_are_named_where_adopters_look():
+    """MIT for the code, CC BY 4.0 for the content: files, README, pyproject, site footer."""
+    mit = (ROOT / "LICENSE").read_text()
+    assert mit.startswith("MIT License") and "Permission is hereby granted" in mit
+    content = (ROOT / "LICENSE-content").read_text()
+    assert "Attribution 4.0 International Public License" in content
+    assert "Section 8 -- Interpretation." in content, "the full legal code, not a summary"
+    readme = (ROOT / "README.md").read_text()
+    assert "(LICENSE)" in readme and "(LICENSE-content)" in readme
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT AND CC-BY-4.0"
+    assert project["license-files"] == ["LICENSE", "LICENSE-content"]
+    footer = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["extra_footer"]
+    assert "LICENSE-content" in footer and "CC BY 4.0" in footer
+    assert "(LICENSE)" in footer and "MIT" in footer
+
+
+def test_every_shipped_data_set_states_its_source_and_terms():
+    import helpers.datasets
+
+    doc = helpers.datasets.__doc__
+    shipped = sorted(p.name for p in (ROOT / "helpers" / "datasets").glob("*.csv"))
+    assert shipped
+    for name in shipped:
+        assert f"``{name}``" in doc, f"helpers/datasets/__init__.py does not describe {name}"
+        entry = doc.split(f"``{name}``", 1)[1].split("\n\n``", 1)[0]
+        assert "Source:" in entry and "Terms:" in entry, f"{name}: state its Source: and Terms:"
+        assert re.search(r"https://\S+", entry), f"{name}: link its source"
+
+
+def test_issues_button_is_on_so_readers_can_report_a_problem():
+    html = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]
+    assert html["use_issues_button"] is True
 
 
 def test_every_helpers_package_is_installed_and_no_module_is_long():

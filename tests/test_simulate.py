@@ -353,3 +353,19 @@ def test_conversions_reject_bad_input(kwargs, error, match):
     args = {"names": MARKETS, "sizes": N_PER_ARM, "rng": np.random.default_rng(1), **kwargs}
     with pytest.raises(error, match=match):
         _conversions(args.pop("rng"), args.pop("names"), args.pop("sizes"), **args)
+
+
+def test_course_markets_are_the_design_simulated_with_its_seed():
+    from helpers.simulate import COURSE_MARKETS, course_markets
+
+    sim = course_markets()
+    again = simulate_markets(
+        list(COURSE_MARKETS.names),
+        list(COURSE_MARKETS.n_per_arm),
+        rng=np.random.default_rng(COURSE_MARKETS.seed),
+        **COURSE_MARKETS.settings,
+    )
+    for a, b in zip(sim, again, strict=True):
+        pd.testing.assert_series_equal(a, b)
+    assert list(sim.y.index) == [f"Market {c}" for c in "ABCDEFGH"]
+    assert COURSE_MARKETS.settings == {"mu": 0.4, "tau": 0.5, "baseline": 10.0, "noise_sd": 4.0}

@@ -32,6 +32,15 @@ def test_setup_turns_off_numba_fastmath_for_reproducible_fits():
         pytensor.config.numba__fastmath = True
 
 
+def test_z_95_is_the_quantile_of_the_course_interval():
+    from scipy import stats
+
+    from helpers import style
+
+    assert style.Z_95 == stats.norm.ppf((1 + style.CI_PROB) / 2) == stats.norm.ppf(0.975)
+    assert isinstance(style.Z_95, float)
+
+
 def test_setup_has_numba_cache_its_shape_error_helper_with_pytensors_cache():
     import numba
     from numba.core.registry import cpu_target

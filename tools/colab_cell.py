@@ -5,19 +5,24 @@ and the assignments (``assignments/*.ipynb``) in place; ``--check`` only reports
 notebooks whose cell is missing or stale.
 
 A chapter opened in Colab runs in a bare Python without the course package.
-Its first code cell therefore installs the package (from the repository
-named in ``_config.yml``) with the locked versions of its dependencies when
-``helpers`` cannot be imported, and does nothing anywhere else: locally, on
-Binder (postBuild installs the package) and in the book build. The cell is
-tagged ``remove-cell``, so the website does not show it.
+Its first code cell therefore installs the package (from the repository and
+ref named in ``_config.yml``: ``repository.url`` and ``repository.branch``,
+a branch or a release tag) with the locked versions of its dependencies when
+the distribution ``borrowing-strength`` is not installed, and installs nothing
+anywhere else: locally, on Binder (postBuild installs the package) and in the
+book build. It then checks that ``import helpers`` finds the course's own
+package (its ``__init__.py`` holds :data:`MARKER`), not a learner's
+``helpers.py`` or ``helpers/`` folder next to the notebook, which Python would
+import first; if not, it stops with an error that says what to rename. The
+cell is tagged ``remove-cell``, so the website does not show it.
 
-The repository URL is written into the cell from ``_config.yml``;
+The repository URL and ref are written into the cell from ``_config.yml``;
 ``tests/test_colab_cell.py`` fails when a chapter's cell differs from what
 this script writes, so ``_config.yml`` stays the single source.
 
 An assignment's cell is the same with two differences: it also installs the
 ``assign`` extra (otter-grader, whose ``grader.check`` runs the public tests)
-and it installs when either ``helpers`` or ``otter`` is missing.
+and it installs when either the course or otter-grader is missing.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from tools.book import ROOT, assignments, chapters, repository
 
+#: The course's distribution (``pyproject.toml``'s project name).
+DISTRIBUTION = "borrowing-strength"
+
 #: Environment variable that points the cell at another clone (``make colab-check``).
 REPOSITORY_ENV = "BORROWING_STRENGTH_REPOSITORY"
 
@@ -39,48 +47,74 @@ REPOSITORY_ENV = "BORROWING_STRENGTH_REPOSITORY"
 TAGS = ["remove-cell", "colab-setup"]
 
 _TEMPLATE = """\
-# Set-up for Colab, hidden on the website. Where the course package `helpers` is
-# missing, install it from the course repository with the locked versions of its
+# Set-up for Colab, hidden on the website. Where the course package is missing,
+# install it from the course repository with the locked versions of its
 # dependencies; where it is installed (locally, Binder, the book build) do nothing.
+# Then check that `import helpers` finds the course's own package.
 # Written by `make colab-cell` from _config.yml: do not edit by hand.
+import importlib.metadata
 import importlib.util
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-REPOSITORY, BRANCH = "{url}", "{branch}"
+REPOSITORY, REF = "{url}", "{ref}"
 # `make colab-check` points the install at a local clone (file://) of the repository.
 REPOSITORY = os.environ.get("{env}", REPOSITORY)
-if {missing}:
+MARKER = {marker!r}  # in the course package's helpers/__init__.py
+try:
+    for name in [{distributions}]:
+        importlib.metadata.distribution(name)
+except importlib.metadata.PackageNotFoundError:
     raw = REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/")
-    lock = f"{{raw}}/{{BRANCH}}/requirements.lock"
-    if REPOSITORY.startswith("file://"):  # a clone checked out at BRANCH
+    lock = f"{{raw}}/{{REF}}/requirements.lock"
+    if REPOSITORY.startswith("file://"):  # a clone checked out at REF
         lock = f"{{REPOSITORY.removeprefix('file://')}}/requirements.lock"
-    package = f"borrowing-strength[{extras}] @ git+{{REPOSITORY}}@{{BRANCH}}"
+    package = f"{dist}[{extras}] @ git+{{REPOSITORY}}@{{REF}}"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--constraint", lock, package]
     subprocess.run(pip, check=True)
+    importlib.invalidate_caches()
     loaded = sorted({{"numpy", "scipy", "pandas", "matplotlib"}} & set(sys.modules))
     if loaded:
         print(f"{{loaded}} were imported before the install: restart the session, run again")
+spec = importlib.util.find_spec("helpers")
+origin = Path(spec.origin) if spec and spec.origin else None
+if origin is None or not origin.is_file() or MARKER not in origin.read_bytes():
+    found = origin or (spec and [*(spec.submodule_search_locations or [])]) or "nothing"
+    raise ImportError(
+        f"`import helpers` finds {{found}}, which is not this course's package. "
+        "Another file or folder named `helpers` hides it: rename that one "
+        "(for example to my_helpers), restart the kernel and run the notebook again."
+    )
 """
 
+#: The line of ``helpers/__init__.py`` that marks the course's own package.
+MARKER = b'__course__ = "borrowing-strength"'
 
-#: What a notebook's cell installs, and which modules it checks for: chapters and assignments.
+
+#: What a notebook's cell installs (the package's extra) when which distributions
+#: are missing, by kind of notebook.
 KINDS = {
-    "chapter": {"extras": "notebook", "modules": ("helpers",)},
-    "assignment": {"extras": "assign", "modules": ("helpers", "otter")},
+    "chapter": {"extras": "notebook", "distributions": (DISTRIBUTION,)},
+    "assignment": {"extras": "assign", "distributions": (DISTRIBUTION, "otter-grader")},
 }
 
 
 def source(root: Path = ROOT, kind: str = "chapter") -> str:
-    """Return the text of the set-up cell of a chapter or an assignment (``kind``)."""
-    url, branch = repository(root)
+    """Return the set-up cell of a notebook of ``kind``, for the repository in ``_config.yml``."""
+    url, ref = repository(root)
     if not url.startswith("https://github.com/"):
         raise ValueError(f"repository.url must be a GitHub URL for Colab, got {url!r}")
     spec = KINDS[kind]
-    missing = " or ".join(f'importlib.util.find_spec("{m}") is None' for m in spec["modules"])
     return _TEMPLATE.format(
-        url=url, branch=branch, extras=spec["extras"], missing=missing, env=REPOSITORY_ENV
+        url=url,
+        ref=ref,
+        dist=DISTRIBUTION,
+        marker=MARKER,
+        env=REPOSITORY_ENV,
+        extras=spec["extras"],
+        distributions=", ".join(f'"{name}"' for name in spec["distributions"]),
     ).rstrip("\n")
 
 

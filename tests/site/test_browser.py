@@ -408,8 +408,12 @@ def test_student_chapter_has_exercises_and_no_solutions(chapter, servers, browse
         assert exercises.count() == _count_directive(nb, "exercise")
         assert all(exercises.nth(i).is_visible() for i in range(exercises.count()))
         assert tab.locator("div.solution, .solution").count() == 0
-        assert tab.locator('a[href*="mybinder.org"], a[href*="colab.research"]').count() == 0, (
-            "launch buttons would open the repository's notebooks, solutions included"
+        launch = tab.locator('a[href*="mybinder.org"], a[href*="colab.research"]').evaluate_all(
+            "els => els.map(a => a.href)"
+        )
+        assert len(launch) == 2, f"{chapter}: expected a Binder and a Colab button, got {launch}"
+        assert all(f"/student/{chapter}.ipynb" in url for url in launch), (
+            f"launch buttons must open the student notebook (no solutions): {launch}"
         )
         download = tab.locator("a.btn-download-source-button").evaluate_all(
             "els => els.map(a => a.href)"
