@@ -100,7 +100,8 @@ def test_equation_label_becomes_a_tag_and_targets_go():
     out = _convert(
         [
             v4.new_markdown_cell(
-                "(sec-x)=\n## S\n\n% a comment\n$$\na = b\n$$ (eq-shrinkage)\n\nAs {eq}`eq-shrinkage`."
+                "(sec-x)=\n## S\n\n% a comment\n$$\na = b\n$$ (eq-shrinkage)\n\n"
+                "As {eq}`eq-shrinkage`."
             )
         ]
     )
