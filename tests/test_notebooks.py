@@ -98,9 +98,17 @@ def test_cross_references_link_to_the_website():
 
 def test_equation_label_becomes_a_tag_and_targets_go():
     out = _convert(
-        [v4.new_markdown_cell("(sec-x)=\n## S\n\n% a comment\n$$\na = b\n$$ (eq-shrinkage)")]
+        [
+            v4.new_markdown_cell(
+                "(sec-x)=\n## S\n\n% a comment\n$$\na = b\n$$ (eq-shrinkage)\n\n"
+                "As {eq}`eq-shrinkage`."
+            )
+        ]
     )
-    assert out.cells[0].source == "## S\n\n$$\na = b\n\\tag{4}\n$$"
+    assert out.cells[0].source == (
+        "## S\n\n$$\na = b\n\\tag{4}\n$$\n\n"
+        "As [(4)](https://example.org/course/book/02_x.html#equation-eq-shrinkage)."
+    )
 
 
 def test_equation_label_in_the_middle_of_a_cell_becomes_a_tag():

@@ -8,6 +8,9 @@ What the theme and docutils emit, and what this extension changes:
   in name): overridden templates in ``tools/theme/_templates``;
 - links on the tinted background of admonitions and exercises fall short of
   4.5:1 contrast (WCAG 1.4.3): a darker link colour, ``tools/theme/_static/a11y.css``;
+- myst-nb's toggle of a hidden cell (``hide-input``) is a ``<summary>`` whose
+  ``aria-label`` ("Toggle hidden content") hides its visible text ("Show code
+  cell source"): the label is dropped, so the visible text is the name;
 - docutils renders the bibliography as ``role="list"`` whose entries have the
   deprecated ARIA role ``doc-biblioentry``, so the list has no list items
   (``aria-required-children``): each entry becomes a ``listitem``.
@@ -27,7 +30,8 @@ def _config_inited(app, config) -> None:
 
 def _page_context(app, pagename, templatename, context, doctree) -> None:
     if "body" in context:
-        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+        body = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+        context["body"] = body.replace('<summary aria-label="Toggle hidden content">', "<summary>")
 
 
 def setup(app):
