@@ -30,7 +30,8 @@ scored 0). It never stops on a bad file. Each submission is graded on its own:
   submission runs in its own mount, PID and network namespaces: the
   submissions folder, the grades and the built assignments are covered by
   empty read-only file systems, ``/tmp``, ``/var/tmp`` and ``/dev/shm`` are
-  private, every other file system is read-only except the working folder,
+  private (or read-only, for the one holding the course), every other file
+  system is read-only except the working folder,
   the network is loopback only, and every capability is dropped before the
   submission runs, so it cannot undo any of this. It can still read files
   outside those covered folders that the grading user can read (the course,
@@ -67,6 +68,8 @@ OUT = BUILD / "assignments"
 GRADES = BUILD / "grades"
 #: Working folders of submissions being graded (one at a time, deleted afterwards).
 WORK = BUILD / "grading-work"
+#: Folders a sandboxed submission gets its own empty copy of (unless the course lives there).
+_PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
 T_IMPORT_CODE = "import pymc, arviz, nutpie, matplotlib.pyplot, pandas, scipy.stats"
 
 
@@ -242,19 +245,30 @@ def _sandboxed(work: Path, hidden: list[Path]) -> list[str]:
     As root in new mount, PID and network namespaces: bring up loopback (the
     kernel talks to the grader over it), cover each ``hidden`` folder with an
     empty file system, give the submission private ``/tmp``, ``/var/tmp`` and
-    ``/dev/shm``, remount every other file system read-only except the working
+    ``/dev/shm`` (except one the course itself lives in, e.g. a clone under
+    ``/tmp``: that one is only made read-only), remount every other file
+    system read-only except the working
     folder, then drop every capability (so nothing can be remounted or
     unmounted again) and run the command.
     """
     covers = "".join(f"mount -t tmpfs -o size=1m,ro tmpfs '{p}'; " for p in hidden if p.is_dir())
+    # A fresh tmpfs over /tmp would also hide a course checked out under /tmp
+    # (its .venv and the working folder): such a folder stays, read-only.
+    private = [d for d in _PRIVATE_DIRS if not ROOT.resolve().is_relative_to(d)]
+    privates = "".join(
+        f"if [ -d {d} ]; then mount -t tmpfs -o size=512m,mode=1777 tmpfs {d}; fi; "
+        for d in private
+    )
+    writable = "|".join(
+        [f"'{work}'", *private, "/dev", "/dev/*", "/proc", "/proc/*", "/sys", "/sys/*"]
+    )
     script = (
         "set -e; ip link set lo up; "
         + covers
+        + privates
         + f"mount --bind '{work}' '{work}'; "
-        + "for d in /tmp /var/tmp /dev/shm; do "
-        + "if [ -d $d ]; then mount -t tmpfs -o size=512m,mode=1777 tmpfs $d; fi; done; "
         + "awk '{print $5}' /proc/self/mountinfo | while read -r m; do case \"$m\" in "
-        + f"'{work}'|/tmp|/var/tmp|/dev|/dev/*|/proc|/proc/*|/sys|/sys/*) ;; "
+        + f"{writable}) ;; "
         + '*) mount -o remount,bind,ro "$m" 2>/dev/null || true ;; esac; done; '
         + f"cd '{work}'; "
         + 'exec setpriv --no-new-privs --inh-caps=-all --bounding-set=-all -- "$@"'
