@@ -306,8 +306,10 @@ def planning_prior(theta_new) -> PlanningPrior:
 
     and its probability of a positive effect is
     :math:`P(\theta_{\text{new}} > 0) = \Phi(m / \sqrt{v})`. The predictive
-    itself is a scale mixture of normals, with heavier tails than the
-    normal that matches its mean and sd; ``prob_positive_draws``, the share
+    itself is a location-scale mixture of normals, :math:`N(\mu, \tau^2)`
+    mixed over the posterior of :math:`(\mu, \tau)`, in which both the centre
+    and the spread vary; it has heavier tails than the normal that matches its
+    mean and sd; ``prob_positive_draws``, the share
     of draws above zero, shows how much that approximation moves the answer.
 
     Parameters

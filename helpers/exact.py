@@ -211,9 +211,11 @@ def log_tau_posterior(
         \times \Bigl[\Phi\Bigl(\frac{H - \hat\mu}{\sqrt{V_\mu}}\Bigr)
                     - \Phi\Bigl(\frac{L - \hat\mu}{\sqrt{V_\mu}}\Bigr)\Bigr],
 
-    where the last factor, the prior probability mass that
-    :math:`\mu \mid \tau, y` keeps inside the bounds, appears only with
-    ``mu_bounds = (L, H)``.
+    where the last factor appears only with ``mu_bounds = (L, H)``: it is the
+    mass that the *untruncated* normal :math:`N(\hat\mu, V_\mu)`, the
+    conditional posterior of :math:`\mu` under a flat prior, puts inside the
+    bounds (the normalising constant of the truncated conditional), not a
+    prior probability.
 
     Parameters
     ----------
