@@ -75,8 +75,9 @@ def loo_log_predictive(y, sigma, *, tau_max=None, log_tau_prior=None) -> np.ndar
         grid = _default_grid(y[rest], sigma[rest], prior)
         weight = grid.density * _SIMPSON  # nodes uniform in the grid's variable
         keep = weight > 0
-        tau, weight = grid.tau[keep], weight[keep] / weight[keep].sum()
+        tau = grid.tau[keep]
+        log_weight = np.log(weight[keep]) - np.log(weight[keep].sum())  # no underflow to 0
         mean, var = _mu_moments(tau, y[rest], sigma[rest])
         scale = np.sqrt(var + tau**2 + sigma[j] ** 2)
-        out[j] = special.logsumexp(np.log(weight) + stats.norm.logpdf(y[j], mean, scale))
+        out[j] = special.logsumexp(log_weight + stats.norm.logpdf(y[j], mean, scale))
     return out

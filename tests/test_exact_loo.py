@@ -84,3 +84,15 @@ def test_homogeneous_groups_predict_like_complete_pooling():
 def test_bad_input_names_the_argument(kwargs, name):
     with pytest.raises((ValueError, TypeError), match=name):
         loo_log_predictive(**kwargs)
+
+
+def test_no_floating_point_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loo_log_predictive(Y, SIGMA, log_tau_prior=lambda tau: -np.log1p((tau / 5.0) ** 2))
+        # a posterior of tau whose far tail underflows (it warned of log(0) once)
+        y = np.array([6.0, -2.0, 9.0, 3.0, 12.0, 1.0, 5.0])
+        sigma = np.array([4.0, 5.0, 6.0, 3.0, 7.0, 4.0, 5.0])
+        loo_log_predictive(y, sigma, log_tau_prior=lambda tau: -0.5 * (tau / 5.0) ** 2)
