@@ -70,9 +70,19 @@ def _solutions(nb) -> list[list[str]]:
     return found
 
 
+#: A MyST role or substitution: published notebooks carry its rewritten form
+#: (a link, a formatted value), so a line holding one is not searched verbatim;
+#: the rendered text of the solutions is checked separately.
+_MYST_ROLE = re.compile(r"\{[\w:.-]+\}`|\{\{")
+
+
 def _meaningful(line: str) -> bool:
     line = line.strip()
-    return len(line) >= MIN_LINE and not re.match(r"^(`{3,}|~{3,}|:{3,}|:\w[\w-]*:)", line)
+    return (
+        len(line) >= MIN_LINE
+        and not re.match(r"^(`{3,}|~{3,}|:{3,}|:\w[\w-]*:)", line)
+        and not _MYST_ROLE.search(line)
+    )
 
 
 @cache
