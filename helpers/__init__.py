@@ -29,7 +29,7 @@ results are NamedTuples with scipy's field names (``statistic``, ``pvalue``).
   course constants ``CI_PROB``, ``CI_KIND`` and ``Z_95``.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 #: Marks this package as the course's own ``helpers`` (the Colab set-up cell looks
 #: for it, so that another module named ``helpers`` is recognised, not used).
 __course__ = "borrowing-strength"
