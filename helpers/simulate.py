@@ -16,17 +16,19 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from helpers._validation import as_scalar, generator, group_names, whole_numbers
+from helpers._validation import as_scalar, generator, group_names, positive_int, whole_numbers
 
 __all__ = [
     "COURSE_MARKETS",
     "ConversionSimulation",
+    "MarketBatch",
     "MarketDesign",
     "MarketSimulation",
     "SegmentSimulation",
     "course_markets",
     "simulate_conversions",
     "simulate_markets",
+    "simulate_markets_batch",
     "simulate_segments",
 ]
 
@@ -223,6 +225,71 @@ def simulate_markets(
         pd.Series(y, index=index, name="y"),
         pd.Series(sigma, index=index, name="sigma"),
     )
+
+
+class MarketBatch(NamedTuple):
+    """Many simulated sets of market A/B tests: arrays of shape (n_sims, K).
+
+    ``theta`` holds the true effects, ``y`` the estimates and ``sigma`` their
+    standard errors; row :math:`r` is one set of :math:`K` markets.
+    """
+
+    theta: np.ndarray
+    y: np.ndarray
+    sigma: np.ndarray
+
+
+def simulate_markets_batch(
+    n_per_arm: Sequence[int],
+    *,
+    n_sims: int,
+    mu: float,
+    tau: float,
+    baseline: float,
+    noise_sd: float,
+    rng: np.random.Generator,
+) -> MarketBatch:
+    r"""Simulate many sets of market A/B tests at once, from the tests' summaries.
+
+    The same model as :func:`simulate_markets`, drawn without simulating
+    visitors: for normal visitors the difference of arm means and the two
+    sample variances are independent, with
+
+    .. math::
+        y_k \mid \theta_k \sim N\!\left(\theta_k, \frac{2\sigma_\varepsilon^2}{n_k}\right),
+        \qquad
+        \frac{(n_k - 1)(v_k^{A} + v_k^{B})}{\sigma_\varepsilon^2} \sim \chi^2_{2(n_k - 1)},
+
+    so :math:`\sigma_k = \sqrt{(v_k^{A} + v_k^{B}) / n_k}` is drawn from a
+    scaled chi-square. The sets have the distribution of ``n_sims`` calls of
+    :func:`simulate_markets` (not the same draws), at a cost that does not
+    grow with the number of visitors. The baseline cancels from every
+    summary; it is accepted so that ``**COURSE_MARKETS.settings`` works.
+
+    Parameters
+    ----------
+    n_per_arm : sequence of int
+        Visitors in each arm of each of the :math:`K` markets (each :math:`\ge 2`).
+    n_sims : int
+        Number of independent sets of markets (:math:`\ge 1`).
+    mu, tau, baseline, noise_sd : float
+        The truth, as in :func:`simulate_markets`.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    MarketBatch
+        ``theta``, ``y`` and ``sigma``, arrays of shape (``n_sims``, :math:`K`).
+    """
+    sizes = whole_numbers(n_per_arm, "n_per_arm", minimum=2)
+    n_sims = positive_int(n_sims, "n_sims")
+    mu, tau, _, noise_sd, rng = _normal_truth(mu, tau, baseline, noise_sd, rng)
+    shape = (n_sims, sizes.size)
+    theta = rng.normal(mu, tau, size=shape)
+    y = rng.normal(theta, noise_sd * np.sqrt(2.0 / sizes))
+    pooled_var = noise_sd**2 * rng.chisquare(2 * (sizes - 1), size=shape) / (sizes - 1)
+    return MarketBatch(theta, y, np.sqrt(pooled_var / sizes))
 
 
 class MarketDesign(NamedTuple):
