@@ -252,13 +252,13 @@ def pet_peese(y, sigma, *, alpha=0.05, level=0.95) -> PetPeeseResult:
 
     **Sidedness.** PET's test here is the two-sided :math:`t` test,
     :math:`|\hat\beta_0 / \mathrm{se}(\hat\beta_0)| > t_{K-2,\,1-\alpha/2}`.
-    Stanley and Doucouliagos (2014) frame the test as one for a genuine
-    effect in the direction the literature reports; a function given only
-    ``(y, sigma)`` does not know that direction, and the two-sided test gives
-    the same choice for :math:`y` and :math:`-y` (a harmful and a protective
-    coding of the same outcome). A one-sided test at level :math:`a` in the
-    direction of :math:`\hat\beta_0` is the two-sided test with
-    ``alpha`` :math:`= 2a`.
+    Stanley and Doucouliagos (2014) use PET as a test for a genuine effect
+    beyond publication selection, which is often run one-sided, in the
+    direction of the published effects; a function given only ``(y, sigma)``
+    does not know that direction, and the two-sided test makes the same choice
+    for :math:`y` and :math:`-y` (a harmful and a protective coding of the
+    same outcome). A one-sided test at level :math:`a` in the direction of
+    :math:`\hat\beta_0` is the two-sided test with ``alpha`` :math:`= 2a`.
 
     Parameters
     ----------
