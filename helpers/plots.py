@@ -353,7 +353,7 @@ def funnel_plot(
         Legend entry of ``center``.
     filled : (y, sigma) pair of array_like, optional
         Studies added by trim-and-fill (or any other imputed set), drawn as
-        open markers of their own.
+        open markers of their own; empty vectors draw nothing.
     label : str, default "studies"
         Legend entry of the studies.
     xlabel : str, optional
@@ -396,7 +396,7 @@ def funnel_plot(
         if isinstance(filled, str | bytes) or len(filled) != 2:
             raise ValueError("filled must be a (y, sigma) pair of vectors")
         try:
-            filled = estimates(filled[0], filled[1], min_length=1)
+            filled = estimates(filled[0], filled[1], min_length=0)
         except (TypeError, ValueError) as err:
             raise type(err)(f"filled: {err}") from err
     for name, text in (("center_label", center_label), ("label", label), ("xlabel", xlabel)):
@@ -404,6 +404,8 @@ def funnel_plot(
             raise TypeError(f"{name} must be a string, got {type(text).__name__}")
     fig, ax = _axes(ax, (6.4, 4.4))
 
+    if filled is not None and not filled[0].size:
+        filled = None  # nothing was filled in
     all_sigma = sigma if filled is None else np.concatenate([sigma, filled[1]])
     se_grid = np.linspace(0.0, 1.08 * all_sigma.max(), 2)
     z = stats.norm.ppf(0.5 + levels / 2)
@@ -439,7 +441,7 @@ def funnel_plot(
     ax.plot(
         y, sigma, linestyle="none", marker="o", color="C0", markeredgecolor="black", label=label
     )
-    if filled is not None:
+    if filled is not None and filled[0].size:
         ax.plot(
             filled[0],
             filled[1],

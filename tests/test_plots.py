@@ -302,6 +302,12 @@ def test_funnel_plot_center_and_filled_studies():
     assert left < -0.4 and right > 0.9
 
 
+def test_funnel_plot_with_nothing_filled_draws_no_filled_marker():
+    fig = funnel_plot(FUNNEL_Y, FUNNEL_SIGMA, filled=([], []))
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert "filled by trim-and-fill" not in labels and "studies" in labels
+
+
 def test_funnel_plot_draws_on_a_given_axes():
     fig, ax = plt.subplots()
     assert funnel_plot(FUNNEL_Y, FUNNEL_SIGMA, ax=ax) is fig
