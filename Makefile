@@ -110,8 +110,8 @@ book: $(STAMP) $(MATHJAX) _build/bench.json $(ASSIGNMENTS_BUILT) ## build the we
 student: book ## build the student edition, without solutions, into _build/student
 	$(BIN)/python tools/student.py
 
-lint: $(STAMP) ## ruff lint and format check of helpers, tests, book and tools
-	$(BIN)/ruff check helpers tests book tools
+lint: $(STAMP) ## ruff lint of helpers, tests, book, tools and assignments; format check of all but assignments
+	$(BIN)/ruff check helpers tests book tools assignments
 	$(BIN)/ruff format --check helpers tests book tools
 
 unit: $(STAMP) ## unit tests of helpers and tools (not the site, not the assignments' grading)

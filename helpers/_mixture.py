@@ -237,7 +237,7 @@ def _batch_quantiles(y, sigma, probs, prior: _Prior):
     """Quantiles of mu (R, P), tau (R, P) and theta (R, J, P) for data sets y, sigma (R, J)."""
     n_sets, n_groups = y.shape
     tau_q, nodes, weight = _mixing_nodes(y, sigma, prior, probs)  # (R, P), (R, K), (R, K)
-    mu = _mu_moments(nodes, y[:, None, :], sigma[:, None, :])  # (R, K)
+    mu = _mu_moments(nodes, y[:, None, :], sigma[:, None, :], prior.mu_normal)  # (R, K)
     theta = _theta_moments(mu.mean, nodes, y[:, None, :], sigma[:, None, :])  # (R, K, J)
     m, v_mu = mu.mean, mu.var
     # theta's moments at mu = mu-hat, as (R, J, K)

@@ -9,7 +9,7 @@ the docstrings of the public functions of :mod:`helpers.exact`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -43,6 +43,8 @@ class _Prior(NamedTuple):
     mu_bounds: tuple[float, float] | None
     tau_max: float | None
     log_tau_prior: Callable | None
+    #: (mean, sd) of a normal prior on mu; None for a flat (or bounded uniform) prior
+    mu_normal: tuple[float, float] | None = None
 
 
 class _Grid(NamedTuple):
@@ -62,8 +64,54 @@ class _Grid(NamedTuple):
     log_norm: float
 
 
-def _check_prior(mu_bounds, tau_max, log_tau_prior) -> _Prior:
+def _check_mu_prior(mu_prior):
+    """Validate ``mu_prior``; return ``(mu_bounds, mu_normal)`` it stands for.
+
+    It is the ``(distribution, parameters)`` pair that
+    :func:`helpers.models.hierarchical_normal` takes: ``("Flat", {})``,
+    ``("Normal", {"mu": m, "sigma": s})`` or ``("Uniform", {"lower": L, "upper": H})``.
+    """
+    if (
+        not isinstance(mu_prior, tuple)
+        or len(mu_prior) != 2
+        or not isinstance(mu_prior[0], str)
+        or not isinstance(mu_prior[1], Mapping)
+    ):
+        raise TypeError(
+            "mu_prior must be a (distribution name, parameters dict) pair such as "
+            f"('Normal', {{'mu': 0.0, 'sigma': 1.0}}), got {mu_prior!r}"
+        )
+    dist, params = mu_prior
+    expected = {"Flat": set(), "Normal": {"mu", "sigma"}, "Uniform": {"lower", "upper"}}
+    if dist not in expected:
+        raise ValueError(
+            f"mu_prior distribution must be one of {list(expected)} for the exact posterior, "
+            f"got {dist!r}"
+        )
+    if set(params) != expected[dist]:
+        raise ValueError(
+            f"mu_prior {dist} needs the parameters {sorted(expected[dist])}, got {sorted(params)}"
+        )
+    if dist == "Normal":
+        mean = as_scalar(params["mu"], "mu_prior mu")
+        sd = as_scalar(params["sigma"], "mu_prior sigma", low=0.0, low_open=True)
+        return None, (mean, sd)
+    if dist == "Uniform":
+        return (params["lower"], params["upper"]), None
+    return None, None
+
+
+def _check_prior(mu_bounds, tau_max, log_tau_prior, mu_prior=None) -> _Prior:
     """Validate the keyword-only prior options."""
+    mu_normal = None
+    if mu_prior is not None:
+        implied_bounds, mu_normal = _check_mu_prior(mu_prior)
+        if implied_bounds is not None or mu_normal is not None:
+            if mu_bounds is not None:
+                raise ValueError(
+                    "give either mu_bounds or mu_prior (a Normal or Uniform prior on mu), not both"
+                )
+            mu_bounds = implied_bounds
     if mu_bounds is not None:
         if isinstance(mu_bounds, str | bytes) or not hasattr(mu_bounds, "__len__"):
             raise TypeError(
@@ -87,7 +135,7 @@ def _check_prior(mu_bounds, tau_max, log_tau_prior) -> _Prior:
         # flat on (0, upper): the grid ends at upper exactly, as with tau_max
         tau_max = log_tau_prior.upper if tau_max is None else min(tau_max, log_tau_prior.upper)
         log_tau_prior = None
-    return _Prior(mu_bounds, tau_max, log_tau_prior)
+    return _Prior(mu_bounds, tau_max, log_tau_prior, mu_normal)
 
 
 def _check_proper(J: int, prior: _Prior) -> None:
@@ -97,7 +145,7 @@ def _check_proper(J: int, prior: _Prior) -> None:
     tau^(1 - J) and integrates only for J >= 3.
     """
     flat = prior.log_tau_prior is None and prior.tau_max is None
-    if flat and prior.mu_bounds is None and J < 3:
+    if flat and prior.mu_bounds is None and prior.mu_normal is None and J < 3:
         raise ValueError(
             f"with a flat prior on tau over (0, inf) and on mu, p(tau | y) is improper for "
             f"J = {J} groups (it needs J >= 3): give tau_max, mu_bounds or log_tau_prior"
@@ -141,8 +189,19 @@ def _log_normal_mass(a, b):
         return log_hi + np.log1p(-np.exp(special.log_ndtr(lo) - log_hi))
 
 
-def _mu_moments(tau: np.ndarray, y: np.ndarray, sigma: np.ndarray) -> MuConditional:
-    """Unvalidated core of :func:`conditional_mu`; tau may hold +inf."""
+def _mu_moments(tau: np.ndarray, y: np.ndarray, sigma: np.ndarray, mu_normal=None) -> MuConditional:
+    """Unvalidated core of :func:`conditional_mu`; tau may hold +inf.
+
+    With ``mu_normal = (m, s)``, the normal prior on mu enters as one more
+    observation ``m`` whose variance ``s**2`` does not grow with tau.
+    """
+    if mu_normal is not None:
+        m0, s0 = mu_normal
+        t2 = np.asarray(tau, float)[..., None] ** 2
+        w = 1.0 / (sigma**2 + t2)  # 0 at tau = inf
+        total = w.sum(axis=-1) + s0**-2
+        mean = ((w * y).sum(axis=-1) + m0 * s0**-2) / total
+        return MuConditional(mean, 1.0 / total)
     s2 = sigma**2
     s2_min = s2.min(axis=-1, keepdims=True)  # per data set when y, sigma are (R, 1, J)
     t2 = np.asarray(tau, float)[..., None] ** 2
@@ -171,13 +230,16 @@ def _theta_moments(mu, tau, y, sigma) -> ThetaConditional:
 
 def _log_tau_density(tau: np.ndarray, y, sigma, prior: _Prior) -> np.ndarray:
     """Unvalidated core of :func:`log_tau_posterior` (finite tau >= 0)."""
-    mean, var = _mu_moments(tau, y, sigma)
+    mean, var = _mu_moments(tau, y, sigma, prior.mu_normal)
     total = sigma**2 + np.asarray(tau, float)[..., None] ** 2
     out = (
         0.5 * np.log(var)
         - 0.5 * np.log(total).sum(axis=-1)
         - 0.5 * ((y - mean[..., None]) ** 2 / total).sum(axis=-1)
     )
+    if prior.mu_normal is not None:  # the prior's own residual: one more observation
+        m0, s0 = prior.mu_normal
+        out = out - 0.5 * (m0 - mean) ** 2 / s0**2
     if prior.mu_bounds is not None:
         low, high = prior.mu_bounds
         sd = np.sqrt(var)

@@ -33,6 +33,10 @@ prior:
 ``mu_bounds=(low, high)``
     a uniform prior on :math:`\mu` over that interval instead of the flat
     prior on the whole line (PyMC's ``pm.Uniform("mu", low, high)``);
+``mu_prior``
+    the prior on :math:`\mu` as ``hierarchical_normal`` takes it: ``("Flat", {})``,
+    ``("Uniform", {"lower": L, "upper": H})`` or ``("Normal", {"mu": m, "sigma": s})``
+    (one more observation :math:`m`, of a variance :math:`s^2` not growing with :math:`\tau`);
 ``tau_max``
     a uniform prior on :math:`\tau` over :math:`(0, \tau_{\max})` instead of
     the whole half-line (``pm.Uniform("tau", 0, tau_max)``);
@@ -85,11 +89,12 @@ __all__ = [
     "posterior_quantiles_batch",
     "sample_posterior",
 ]
-#: posterior_quantiles_batch works through the data sets in blocks of this many.
-_BATCH = 128
+#: posterior_quantiles_batch works through the data sets in blocks of this many
+#: (larger blocks are no faster and hold tens of MB more in memory).
+_BATCH = 32
 
 
-def conditional_mu(tau, y, sigma) -> MuConditional:
+def conditional_mu(tau, y, sigma, *, mu_prior=None) -> MuConditional:
     r"""Mean and variance of :math:`\mu` given :math:`\tau` and the data.
 
     Integrating the :math:`\theta_j` out leaves
@@ -109,6 +114,9 @@ def conditional_mu(tau, y, sigma) -> MuConditional:
     and :math:`V_\mu \to \infty`. Under a uniform prior on
     :math:`\mu \in (L, H)` (``mu_bounds`` elsewhere in this module)
     :math:`\mu \mid \tau, y` is this normal truncated to :math:`(L, H)`.
+    A normal prior :math:`N(m, s^2)` (``mu_prior``) is one more term of the sums,
+    :math:`V_\mu^{-1} = s^{-2} + \sum_j (\sigma_j^2 + \tau^2)^{-1}` and
+    :math:`\hat\mu = V_\mu [m s^{-2} + \sum_j y_j / (\sigma_j^2 + \tau^2)]`.
 
     Parameters
     ----------
@@ -118,6 +126,8 @@ def conditional_mu(tau, y, sigma) -> MuConditional:
         The :math:`J \ge 2` estimates :math:`y_j`.
     sigma : array_like
         Their standard errors :math:`\sigma_j > 0`.
+    mu_prior : tuple, optional
+        The prior on :math:`\mu` (module notes); default flat.
 
     Returns
     -------
@@ -127,7 +137,8 @@ def conditional_mu(tau, y, sigma) -> MuConditional:
     """
     y, sigma = estimates(y, sigma)
     tau = non_negative(tau, "tau", allow_inf=True)
-    return _mu_moments(tau, y, sigma)
+    prior = _check_prior(None, None, None, mu_prior)
+    return _mu_moments(tau, y, sigma, prior.mu_normal)
 
 
 def conditional_theta(mu, tau, y, sigma) -> ThetaConditional:
@@ -195,6 +206,7 @@ def log_tau_posterior(
     mu_bounds=None,
     tau_max=None,
     log_tau_prior=None,
+    mu_prior=None,
     normalize: bool = False,
 ) -> np.ndarray:
     r"""Log marginal posterior density of :math:`\tau`.
@@ -215,7 +227,8 @@ def log_tau_posterior(
     mass that the *untruncated* normal :math:`N(\hat\mu, V_\mu)`, the
     conditional posterior of :math:`\mu` under a flat prior, puts inside the
     bounds (the normalising constant of the truncated conditional), not a
-    prior probability.
+    prior probability. A normal prior :math:`N(m, s^2)` on :math:`\mu` enters
+    :math:`\hat\mu`, :math:`V_\mu` and adds the factor :math:`e^{-(m - \hat\mu)^2 / (2 s^2)}`.
 
     Parameters
     ----------
@@ -236,6 +249,8 @@ def log_tau_posterior(
         smooth on the support: give a hard upper bound through ``tau_max`` (or
         ``priors.Uniform(upper)``), which the grids end at exactly, not as a
         jump to ``-inf``.
+    mu_prior : tuple, optional
+        The prior on :math:`\mu` (module notes), not with ``mu_bounds``.
     normalize : bool, default False
         If true, subtract the log of the normalising constant
         :math:`\int p(\tau \mid y)\, d\tau`, computed by the trapezoid rule on
@@ -250,7 +265,7 @@ def log_tau_posterior(
     """
     y, sigma = estimates(y, sigma)
     tau = non_negative(tau, "tau")
-    prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
+    prior = _check_prior(mu_bounds, tau_max, log_tau_prior, mu_prior)
     if not isinstance(normalize, bool):
         raise TypeError(f"normalize must be True or False, got {normalize!r}")
     out = _log_tau_density(tau, y, sigma, prior)
@@ -271,19 +286,19 @@ def sample_posterior(
     mu_bounds=None,
     tau_max=None,
     log_tau_prior=None,
+    mu_prior=None,
 ) -> xr.Dataset:
     r"""Independent draws from :math:`p(\theta, \mu, \tau \mid y)`, no MCMC.
 
     Follows the factorisation :math:`p(\tau \mid y)\, p(\mu \mid \tau, y)\,
     p(\theta \mid \mu, \tau, y)`:
 
-    1. :math:`\tau` by the inverse-CDF method on the grid: the CDF at the grid
-       points is the cumulative trapezoid rule applied to
-       :math:`p(\tau \mid y)` (:func:`log_tau_posterior`), and a uniform draw
-       :math:`U` is mapped to :math:`\tau = F^{-1}(U)` by linear interpolation
-       between grid points (so draws are not stuck on the grid);
+    1. :math:`\tau = F^{-1}(U)` for a uniform :math:`U`, with :math:`F` the
+       cumulative trapezoid rule of :math:`p(\tau \mid y)` on the grid
+       (:func:`log_tau_posterior`), interpolated linearly between its points;
     2. :math:`\mu \mid \tau, y` from :math:`N(\hat\mu, V_\mu)`
-       (:func:`conditional_mu`), truncated to ``mu_bounds`` if given;
+       (:func:`conditional_mu`, with the prior on :math:`\mu`), truncated
+       to ``mu_bounds`` if given;
     3. each :math:`\theta_j \mid \mu, \tau, y` from :math:`N(\hat\theta_j, V_j)`
        (:func:`conditional_theta`).
 
@@ -299,17 +314,16 @@ def sample_posterior(
         Source of randomness, e.g. ``np.random.default_rng(seed)``.
     tau_grid : array_like, optional
         Strictly increasing, non-negative grid of :math:`\tau` values (at least
-        two); the draws lie in ``[tau_grid[0], tau_grid[-1]]``. Default: a
-        grid of 2001 points, uniform in :math:`u` where
-        :math:`\tau = c\,[u / (1 - u)]^2`, :math:`0 \le u \le 1`, with scale
-        :math:`c^2 = \operatorname{var}(y) + \overline{\sigma^2}`: dense near 0
-        and reaching the whole tail of :math:`p(\tau \mid y)` (or up to ``tau_max``).
+        two); the draws lie in ``[tau_grid[0], tau_grid[-1]]``. Default: 2001
+        points uniform in :math:`u \in [0, 1]`, :math:`\tau = c\,[u / (1 - u)]^2`
+        with :math:`c^2 = \operatorname{var}(y) + \overline{\sigma^2}`, dense
+        near 0 and reaching the whole tail (or up to ``tau_max``).
     names : sequence of str, optional
         Group labels for the coordinate; default ``"0", "1", ...``.
     dim : str, default "group"
         Name of the group dimension (``"school"``, ``"market"``), as in
         :func:`helpers.models.hierarchical_normal`.
-    mu_bounds, tau_max, log_tau_prior
+    mu_bounds, tau_max, log_tau_prior, mu_prior
         Prior options, as in :func:`log_tau_posterior`.
 
     Returns
@@ -322,14 +336,14 @@ def sample_posterior(
     coords = group_coords(names, dim, len(y))
     draws = positive_int(draws, "draws")
     rng = generator(rng, "rng")
-    prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
+    prior = _check_prior(mu_bounds, tau_max, log_tau_prior, mu_prior)
     if tau_grid is None:
         grid = _default_grid(y, sigma, prior)
     else:
         grid = _user_grid(tau_grid, y, sigma, prior)
 
     tau = grid.to_tau(np.interp(rng.uniform(size=draws), grid.cdf, grid.x))
-    mu_mean, mu_var = _mu_moments(tau, y, sigma)
+    mu_mean, mu_var = _mu_moments(tau, y, sigma, prior.mu_normal)
     mu_sd = np.sqrt(mu_var)
     if prior.mu_bounds is None:
         mu = mu_mean + mu_sd * rng.standard_normal(draws)
@@ -358,6 +372,7 @@ def posterior_quantiles(
     mu_bounds=None,
     tau_max=None,
     log_tau_prior=None,
+    mu_prior=None,
 ) -> pd.DataFrame:
     r"""Posterior quantiles of :math:`\mu`, :math:`\tau` and every :math:`\theta_j`.
 
@@ -373,16 +388,14 @@ def posterior_quantiles(
 
     with :math:`\mu \mid \tau, y \sim N(\hat\mu, V_\mu)` and
     :math:`\theta_j \mid \tau, y \sim N\bigl((1 - B_j) y_j + B_j \hat\mu,\;
-    V_j + B_j^2 V_\mu\bigr)` under the flat prior on :math:`\mu` (with
-    ``mu_bounds``, a truncated normal and a bivariate-normal expression). The
-    integral over :math:`\tau` is Simpson's rule on every tenth point of the
-    grid described in :func:`sample_posterior` (201 points covering the whole
-    support), so each CDF is a mixture of about 200 closed-form CDFs; each
-    quantile is the root of its mixture CDF, found by Newton steps safeguarded
-    by bisection. The quantiles of :math:`\tau` invert the trapezoid-rule CDF
-    of :math:`p(\tau \mid y)` on the full grid. On the eight schools the
-    error is below 0.001 on the scale of the data, far inside the 0.05 the
-    course needs.
+    V_j + B_j^2 V_\mu\bigr)` under a flat or normal prior on :math:`\mu`
+    (with ``mu_bounds``, a truncated normal and a bivariate-normal
+    expression). The integral over :math:`\tau` is Simpson's rule on 201
+    points of the grid of :func:`sample_posterior`; each quantile is the root
+    of its mixture CDF (Newton steps safeguarded by bisection), and those of
+    :math:`\tau` invert the trapezoid-rule CDF of :math:`p(\tau \mid y)`
+    on the full grid. On the eight schools the error is below 0.001 on the
+    scale of the data.
 
     Parameters
     ----------
@@ -393,10 +406,9 @@ def posterior_quantiles(
     probs : float or array_like
         Probabilities strictly between 0 and 1.
     names : sequence of str, optional
-        Group labels (as ``names`` of :func:`helpers.models.hierarchical_normal`),
-        which label the rows of the :math:`\theta_j`; they must differ from
-        ``"mu"`` and ``"tau"``. Default ``theta[0]``, ..., ``theta[J-1]``.
-    mu_bounds, tau_max, log_tau_prior
+        Group labels for the rows of the :math:`\theta_j` (as in ``hierarchical_normal``;
+        not ``"mu"`` or ``"tau"``); default ``theta[0]``, ..., ``theta[J-1]``.
+    mu_bounds, tau_max, log_tau_prior, mu_prior
         Prior options, as in :func:`log_tau_posterior`.
 
     Returns
@@ -413,7 +425,7 @@ def posterior_quantiles(
         groups = group_names(names, n_groups=len(y))
         if {"mu", "tau"} & set(groups):
             raise ValueError(f"names must not contain 'mu' or 'tau' (the other rows), got {groups}")
-    prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
+    prior = _check_prior(mu_bounds, tau_max, log_tau_prior, mu_prior)
     mu_q, tau_q, theta_q = _batch_quantiles(y[None], sigma[None], probs, prior)
     rows = ["mu", "tau", *groups]
     table = np.vstack([mu_q[0], tau_q[0], theta_q[0]])
@@ -431,19 +443,16 @@ def posterior_quantiles_batch(
     mu_bounds=None,
     tau_max=None,
     log_tau_prior=None,
+    mu_prior=None,
 ) -> xr.Dataset:
     r"""Posterior quantiles of :math:`\mu`, :math:`\tau` and every :math:`\theta_j`, many data sets.
 
-    The same computation as :func:`posterior_quantiles` (the marginal CDFs
-    are mixtures over :math:`\tau` of closed-form conditional CDFs, inverted
-    without Monte Carlo), applied to :math:`R` data sets of :math:`J` groups
-    at once: row :math:`r` of ``y`` and ``sigma`` is one data set, analysed
-    on its own under the same prior. The root-finding runs on all data sets
-    together, which is what makes a simulation study of hundreds of data
-    sets take about a second; results agree with :func:`posterior_quantiles`
-    called row by row. Under ``mu_bounds`` the conditional CDFs of the
-    :math:`\theta_j` need bivariate normal probabilities and the call is
-    about ten times slower.
+    The computation of :func:`posterior_quantiles` for :math:`R` data sets
+    of :math:`J` groups at once (row :math:`r` of ``y`` and ``sigma`` is one
+    data set, analysed on its own under the same prior), with the same
+    results; the root-finding runs on blocks of data sets together, so a
+    simulation study of a thousand data sets takes about a second (ten times
+    longer under ``mu_bounds``).
 
     Parameters
     ----------
@@ -458,7 +467,7 @@ def posterior_quantiles_batch(
         Group labels for the coordinate; default ``"0", "1", ...``.
     dim : str, default "group"
         Name of the group dimension.
-    mu_bounds, tau_max, log_tau_prior
+    mu_bounds, tau_max, log_tau_prior, mu_prior
         Prior options, as in :func:`log_tau_posterior`.
 
     Returns
@@ -471,7 +480,7 @@ def posterior_quantiles_batch(
     y, sigma = estimate_batches(y, sigma)
     coords = group_coords(names, dim, y.shape[1])
     probs = probabilities(probs)
-    prior = _check_prior(mu_bounds, tau_max, log_tau_prior)
+    prior = _check_prior(mu_bounds, tau_max, log_tau_prior, mu_prior)
     n_sets, n_groups = y.shape
     mu_q = np.empty((n_sets, len(probs)))
     tau_q = np.empty_like(mu_q)

@@ -4,6 +4,7 @@ Fast checks of the source notebooks only; building them with otter and grading
 submissions is tested in tests/assignments (make test-assignments).
 """
 
+import ast
 import re
 
 import nbformat
@@ -110,3 +111,24 @@ def test_assignment_setup_cell_installs_the_assign_extra():
     # it installs when the course or otter-grader is missing (by distribution name)
     assert 'for name in ["borrowing-strength", "otter-grader"]:' in text
     assert colab_cell.MARKER.decode() in text
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_solution_markers_cover_whole_statements(path):
+    """otter replaces each line marked `# SOLUTION` by `...` (or `name = ...`): a marked
+    statement spread over several lines leaves the student a syntax error."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "# SOLUTION" not in cell.source:
+            continue
+        lines = cell.source.split("\n")
+        tree = ast.parse("\n".join("#" if s.lstrip().startswith("%") else s for s in lines))
+        for node in tree.body:
+            marked = [
+                lines[i].rstrip().endswith("# SOLUTION")
+                for i in range(node.lineno - 1, node.end_lineno)
+            ]
+            assert not any(marked) or node.lineno == node.end_lineno, (
+                f"{path.name} cell {cell.id}: the statement at line {node.lineno} is marked "
+                "`# SOLUTION` but spans several lines; split it into one-line statements"
+            )

@@ -32,4 +32,31 @@ arrangement, without any claim on the facts themselves.
     https://doi.org/10.18637/jss.v036.i03) (chapter 10). Terms: published
     trial counts (facts), shipped with attribution to both; metafor itself is
     licensed GPL (>= 2), and no code of it is used.
+
+``magnesium.csv``
+    Source: the 16 randomised trials of intravenous magnesium in suspected
+    acute myocardial infarction of Table 18.2 in Egger, M., Davey Smith, G.
+    and Altman, D. G. (eds.) (2001), Systematic Reviews in Health Care:
+    Meta-Analysis in Context, 2nd ed., BMJ Books,
+    https://doi.org/10.1002/9780470693926, among them LIMIT-2 (Woods et al.
+    1992) and ISIS-4 (ISIS-4 Collaborative Group 1995, Lancet 345, 669-685,
+    https://doi.org/10.1016/S0140-6736(95)90865-X); discussed by Egger and
+    Davey Smith (1995), https://doi.org/10.1136/bmj.310.6982.752; as tabulated
+    in ``dat.egger2001`` of R's metadat package
+    (https://github.com/wviechtb/metadat) (chapter 11). Terms: published trial
+    counts (facts), shipped with attribution; metadat is licensed GPL (>= 2),
+    and only the numbers are used.
+
+``passive_smoking.csv``
+    Source: the 37 studies of lung cancer in lifelong non-smoking women
+    exposed to their spouse's smoking pooled by Hackshaw, A. K., Law, M. R. and
+    Wald, N. J. (1997), "The accumulated evidence on lung cancer and
+    environmental tobacco smoke", BMJ 315, 980-988,
+    https://doi.org/10.1136/bmj.315.7114.980, and Hackshaw, A. K. (1998),
+    "Lung cancer and passive smoking", Statistical Methods in Medical Research
+    7, 119-136, https://doi.org/10.1177/096228029800700203: the published odds
+    ratios and 95% intervals, as tabulated in ``dat.hackshaw1998`` of R's
+    metadat package (https://github.com/wviechtb/metadat) (chapter 11).
+    Terms: published study results (facts), shipped with attribution;
+    metadat is licensed GPL (>= 2), and only the numbers are used.
 """
