@@ -8,13 +8,11 @@ from scipy.special import expit, logit
 from helpers._validation import generator
 from helpers.classical import group_effects, log_odds_ratio
 from helpers.simulate import (
-    COURSE_MARKETS,
     ConversionSimulation,
     MarketSimulation,
     SegmentSimulation,
     simulate_conversions,
     simulate_markets,
-    simulate_markets_batch,
     simulate_segments,
 )
 
@@ -371,72 +369,3 @@ def test_course_markets_are_the_design_simulated_with_its_seed():
         pd.testing.assert_series_equal(a, b)
     assert list(sim.y.index) == [f"Market {c}" for c in "ABCDEFGH"]
     assert COURSE_MARKETS.settings == {"mu": 0.4, "tau": 0.5, "baseline": 10.0, "noise_sd": 4.0}
-
-
-# --- simulate_markets_batch ----------------------------------------------------
-
-
-def test_markets_batch_shapes_and_reproducibility():
-    design = COURSE_MARKETS
-    first = simulate_markets_batch(
-        design.n_per_arm, n_sims=50, rng=np.random.default_rng(1), **design.settings
-    )
-    again = simulate_markets_batch(
-        design.n_per_arm, n_sims=50, rng=np.random.default_rng(1), **design.settings
-    )
-    for a, b in zip(first, again, strict=True):
-        assert a.shape == (50, len(design.n_per_arm))
-        np.testing.assert_array_equal(a, b)
-    assert (first.sigma > 0).all()
-
-
-def test_markets_batch_has_the_distribution_of_simulate_markets():
-    # The batch draws the summaries; simulate_markets draws the visitors. The
-    # moments the meta-analysis sees must agree: E(y - theta) = 0,
-    # var(y - theta) = 2 sd^2 / n, E(sigma^2) = 2 sd^2 / n, and var(theta) = tau^2.
-    n = np.array([20, 200])
-    truth = {"mu": 0.4, "tau": 0.5, "baseline": 10.0, "noise_sd": 4.0}
-    batch = simulate_markets_batch(n, n_sims=20000, rng=np.random.default_rng(2), **truth)
-    rng = np.random.default_rng(3)
-    loop = [simulate_markets(["a", "b"], n, rng=rng, **truth) for _ in range(2000)]
-    loop_err = np.array([s.y.to_numpy() - s.theta.to_numpy() for s in loop])
-    loop_s2 = np.array([s.sigma.to_numpy() ** 2 for s in loop])
-    expected_var = 2 * truth["noise_sd"] ** 2 / n
-    err = batch.y - batch.theta
-    # batch against the closed form, within about 4 Monte Carlo standard errors
-    assert np.all(np.abs(err.mean(axis=0)) < 4 * np.sqrt(expected_var / 20000))
-    np.testing.assert_allclose(err.var(axis=0), expected_var, rtol=0.05)
-    np.testing.assert_allclose((batch.sigma**2).mean(axis=0), expected_var, rtol=0.02)
-    np.testing.assert_allclose(batch.theta.std(), truth["tau"], rtol=0.02)
-    # and the visitor-level simulator against the same closed form
-    np.testing.assert_allclose(loop_err.var(axis=0), expected_var, rtol=0.1)
-    np.testing.assert_allclose(loop_s2.mean(axis=0), expected_var, rtol=0.05)
-    # the spread of sigma^2 (a scaled chi-square with 2(n - 1) df) matches too
-    np.testing.assert_allclose((batch.sigma**2).std(axis=0), loop_s2.std(axis=0), rtol=0.12)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"n_per_arm": [1, 200]}, ValueError, "n_per_arm"),
-        ({"n_per_arm": "200"}, TypeError, "n_per_arm"),
-        ({"n_sims": 0}, ValueError, "n_sims"),
-        ({"n_sims": 2.0}, TypeError, "n_sims"),
-        ({"tau": -0.1}, ValueError, "tau"),
-        ({"noise_sd": 0.0}, ValueError, "noise_sd"),
-        ({"rng": 20}, TypeError, "rng"),
-    ],
-)
-def test_markets_batch_rejects_bad_input(kwargs, error, match):
-    args = {
-        "n_per_arm": [200, 300],
-        "n_sims": 5,
-        "mu": 0.4,
-        "tau": 0.5,
-        "baseline": 10.0,
-        "noise_sd": 4.0,
-        "rng": np.random.default_rng(0),
-    } | kwargs
-    n_per_arm = args.pop("n_per_arm")
-    with pytest.raises(error, match=match):
-        simulate_markets_batch(n_per_arm, **args)
