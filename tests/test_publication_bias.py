@@ -228,6 +228,13 @@ def test_trim_and_fill_finds_nothing_in_a_symmetric_funnel():
     assert trim_and_fill(y, sigma).se == pytest.approx(fe.se)
 
 
+def test_trim_and_fill_finds_nothing_in_a_flat_funnel():
+    # every estimate at the centre: no study above it, so no run and nothing missing
+    for estimator in ("L0", "R0"):
+        res = trim_and_fill([1.0] * 4, [0.1, 0.2, 0.3, 0.4], estimator=estimator)
+        assert res.k0 == 0 and res.estimate == pytest.approx(1.0)
+
+
 @pytest.mark.parametrize("method", ["fixed", "reml", "dl", "pm"])
 @pytest.mark.parametrize("estimator", ["L0", "R0"])
 def test_trim_and_fill_flips_with_the_data(method, estimator, bcg, magnesium, rng):

@@ -334,8 +334,9 @@ def _missing(x: np.ndarray, centre: float, estimator: str) -> tuple[float, float
     d = x - centre
     ranks = stats.rankdata(np.abs(d), method="ordinal")
     if estimator == "R0":
-        left_ranks = ranks[d < 0]
-        k0 = k - (int(left_ranks.max()) if left_ranks.size else 0) - 1.0
+        # gamma*: how many of the largest |d| in a row lie above the centre
+        above = (d > 0)[np.argsort(-ranks)]
+        k0 = (int(np.argmin(above)) if not above.all() else k) - 1.0
         return k0, float(np.sqrt(2.0 * max(0.0, k0) + 2.0))
     t_n = float(np.sum(ranks[d > 0]))
     k0 = (4.0 * t_n - k * (k + 1)) / (2 * k - 1)
@@ -366,8 +367,9 @@ def trim_and_fill(
     2. *Estimate*: rank :math:`|y_k - \hat\mu|` over all :math:`K` studies
        (ties in data order) and let :math:`T_K` be the sum of the ranks of the
        studies above :math:`\hat\mu`, and :math:`\gamma^*` the length of the
-       rightmost run of studies above it (:math:`K` minus the largest rank
-       below :math:`\hat\mu`). Then
+       run of studies above it at the top of the ranking (:math:`K` minus the
+       largest rank below :math:`\hat\mu`; studies at :math:`\hat\mu` end
+       the run). Then
 
        .. math::
            L_0 = \frac{4 T_K - K(K+1)}{2K - 1}, \qquad R_0 = \gamma^* - 1,
