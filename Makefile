@@ -6,6 +6,10 @@ SHELL := /bin/bash
 VENV      := .venv
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
+# The installer of the lock: uv (pinned here, installed by pip into the venv)
+# installs exactly the pins of requirements.lock, in parallel, about 4 x faster
+# than pip. Bytecode is compiled on first import (only the modules in use).
+UV        := uv==0.13.9
 # The first Python >= 3.12 found; .python-version asks pyenv for 3.13.
 PYTHON    ?= $(shell for p in python3.13 python3.12 python3; do \
                command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
@@ -35,9 +39,9 @@ help: ## list the targets and what they do
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (3.13 recommended): install it, e.g. 'pyenv install 3.13', and run make again." >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet $(UV)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $@
 
 $(MATHJAX): $(MATHJAX_NPM)/package-lock.json

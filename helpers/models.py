@@ -12,24 +12,30 @@ with known standard errors :math:`\sigma_j` and priors on :math:`\mu` and
 :math:`\tau` chosen by the caller. :func:`hierarchical_binomial` puts the same
 population model on the log odds ratios of two-arm conversion experiments and
 replaces the normal likelihood by the exact binomial one of the counts.
+:func:`sample_draws` refits a compiled model many times (a simulation study,
+simulation-based calibration) and keeps only the draws it is asked for.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
+import numpy as np
 import pymc as pm
 
-from helpers._validation import estimates, group_coords, two_arm_counts
+from helpers._validation import estimates, group_coords, positive_int, two_arm_counts
 from helpers.priors import TauPrior
 
 __all__ = [
     "ALPHA_PRIORS",
     "MU_PRIORS",
     "TAU_PRIORS",
+    "SampledDraws",
     "hierarchical_binomial",
     "hierarchical_normal",
+    "sample_draws",
 ]
 
 #: Distributions accepted for the prior on the population mean ``mu``.
@@ -230,3 +236,85 @@ def hierarchical_binomial(
         pm.Binomial("y_control", n=n_control, logit_p=alpha, observed=y_control, dims=dim)
         pm.Binomial("y_treat", n=n_treat, logit_p=alpha + theta, observed=y_treat, dims=dim)
     return model
+
+
+class SampledDraws(NamedTuple):
+    """Draws of a fit as NumPy arrays, and its number of divergent transitions.
+
+    ``draws`` maps each requested variable to an array of shape
+    ``(chains, draws, *variable shape)``; ``divergences`` counts the divergent
+    transitions after tuning, over all chains.
+    """
+
+    draws: dict
+    divergences: int
+
+
+def sample_draws(
+    compiled, var_names: Sequence[str], *, draws: int, tune: int, chains: int, seed: int
+) -> SampledDraws:
+    """Sample a compiled model with nutpie and return the kept draws as NumPy arrays.
+
+    The same fit as ``nutpie.sample(compiled, draws=draws, tune=tune,
+    chains=chains, seed=seed, progress_bar=False)``, draw for draw, without
+    building its ``DataTree`` (tens of milliseconds, most of a small model's
+    fit): for studies that refit one model hundreds of times and keep a few
+    numbers of each fit. A fit a chapter reports is sampled with
+    ``nutpie.sample`` and checked with :func:`helpers.diagnostics.check_sampling`.
+
+    Parameters
+    ----------
+    compiled : nutpie compiled model
+        From ``nutpie.compile_pymc_model``, e.g. with new data from ``with_data``.
+    var_names : sequence of str
+        Variables to keep (free or deterministic), e.g. ``["mu", "tau"]``.
+    draws, tune, chains : int
+        Draws kept per chain, tuning steps per chain, number of chains.
+    seed : int
+        Seed of the sampler.
+
+    Returns
+    -------
+    SampledDraws
+        ``draws`` (``{name: array (chains, draws, ...)}``) and ``divergences``.
+    """
+    import nutpie
+    import pyarrow as pa
+
+    if isinstance(var_names, str) or not isinstance(var_names, Sequence) or not var_names:
+        raise TypeError(f"var_names must be a non-empty list of variable names, got {var_names!r}")
+    draws, chains = positive_int(draws, "draws"), positive_int(chains, "chains")
+    tune = positive_int(tune, "tune", minimum=0)
+    seed = positive_int(seed, "seed", minimum=0)
+    if not callable(getattr(compiled, "with_data", None)):
+        raise TypeError(
+            "compiled must be a model compiled by nutpie.compile_pymc_model, "
+            f"got {type(compiled).__name__}"
+        )
+    trace = nutpie.sample(
+        compiled,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        progress_bar=False,
+        return_raw_trace=True,
+    )
+    draw_batches, stat_batches = trace.get_arrow_trace()  # one record batch per chain
+    available = draw_batches[0].schema.names
+    unknown = [name for name in var_names if name not in available]
+    if unknown:
+        raise ValueError(f"var_names {unknown} are not variables of the model: {available}")
+    kept = {}
+    for name in var_names:
+        per_chain = []
+        for batch in draw_batches:
+            column = pa.array(batch.column(name))
+            values = column.flatten() if pa.types.is_large_list(column.type) else column
+            per_chain.append(values.to_numpy().reshape(len(column), -1)[tune:])
+        shape = tuple(compiled.shapes.get(name, ()))  # (chains, draws, *shape)
+        kept[name] = np.stack(per_chain).reshape(chains, draws, *shape)
+    divergences = sum(
+        int(np.sum(np.asarray(stats.column("diverging"))[tune:])) for stats in stat_batches
+    )
+    return SampledDraws(kept, divergences)

@@ -81,6 +81,18 @@ class TauPrior:
     def _dist(self):  # pragma: no cover - every subclass defines it
         raise NotImplementedError
 
+    def _frozen(self):
+        """Return the frozen SciPy distribution, made on first use and kept.
+
+        Freezing one costs about 0.2 ms, and a simulation study evaluates the
+        prior of the exact posterior thousands of times.
+        """
+        dist = self.__dict__.get("_frozen_dist")
+        if dist is None:
+            dist = self._dist()
+            object.__setattr__(self, "_frozen_dist", dist)
+        return dist
+
     def logpdf(self, tau) -> np.ndarray:
         r"""Log prior density :math:`\log p(\tau)` (``-inf`` outside the support).
 
@@ -96,7 +108,7 @@ class TauPrior:
         """
         tau = as_float_array(tau, "tau", allow_inf=True)
         with np.errstate(divide="ignore"):
-            return np.asarray(self._dist().logpdf(tau), dtype=float)
+            return np.asarray(self._frozen().logpdf(tau), dtype=float)
 
     __call__ = logpdf
 
@@ -117,7 +129,7 @@ class TauPrior:
         """
         size = positive_int(size, "size")
         rng = generator(rng, "rng")
-        return np.asarray(self._dist().rvs(size=size, random_state=rng), dtype=float)
+        return np.asarray(self._frozen().rvs(size=size, random_state=rng), dtype=float)
 
     def rv(self, name: str = "tau", **kwargs):
         """Create the PyMC random variable inside the current model context.

@@ -10,6 +10,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from helpers.classical import (
     cochran_q,
+    cochran_q_batch,
     dersimonian_laird,
     fixed_effect,
     group_effects,
@@ -303,3 +304,37 @@ def test_group_effects_rejects_zero_standard_error(units):
 def test_meta_rejects_bad_input(func, d, se, error, match):
     with pytest.raises(error, match=match):
         func(d, se)
+
+
+# ---------------------------------------------------------------- Q of many data sets
+
+
+def test_cochran_q_batch_matches_cochran_q_row_by_row():
+    rng = np.random.default_rng(19)
+    sigma = rng.uniform(0.5, 2.0, size=6)
+    y = rng.normal(0.3, 1.0, size=(50, 6))
+    batch = cochran_q_batch(y, sigma)
+    rows = [cochran_q(row, sigma) for row in y]
+    np.testing.assert_allclose(batch.statistic, [r.statistic for r in rows], rtol=1e-13)
+    np.testing.assert_allclose(batch.pvalue, [r.pvalue for r in rows], rtol=1e-12)
+    assert batch.df == 5 and batch.statistic.shape == (50,)
+    per_row_sigma = np.tile(sigma, (50, 1))
+    np.testing.assert_allclose(cochran_q_batch(y, per_row_sigma).statistic, batch.statistic)
+
+
+@pytest.mark.parametrize(
+    ("y", "sigma", "error", "match"),
+    [
+        ([0.5, 0.2], [0.1, 0.2], ValueError, "y must be two-dimensional"),
+        ([[0.5]], [0.1], ValueError, "y must hold at least one data set of at least 2 groups"),
+        ([[0.5, 0.2]], [0.1, 0.2, 0.3], ValueError, "sigma must have the shape of y"),
+        ([[0.5, 0.2]], [0.1, 0.0], ValueError, "sigma must be strictly positive"),
+        ([[0.5, np.nan]], [0.1, 0.2], ValueError, "y must not contain NaN"),
+        ([[0.5, np.inf]], [0.1, 0.2], ValueError, "y must be finite"),
+        ("0.5", [0.1, 0.2], TypeError, "y must be a number or an array of numbers"),
+        ([[0.5, 0.2]], None, TypeError, "sigma must be a number or an array of numbers"),
+    ],
+)
+def test_cochran_q_batch_rejects_bad_input(y, sigma, error, match):
+    with pytest.raises(error, match=match):
+        cochran_q_batch(y, sigma)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from helpers.models import hierarchical_binomial, hierarchical_normal
+from helpers.models import hierarchical_binomial, hierarchical_normal, sample_draws
 
 Y = [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0]
 SIGMA = [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0]
@@ -281,3 +281,64 @@ def test_refit_must_be_boolean():
             tau_prior=("HalfNormal", {"sigma": 1}),
             refit="yes",
         )
+
+
+# ---------------------------------------------------------------- sample_draws
+
+
+@pytest.fixture(scope="module")
+def compiled_centered():
+    nutpie = pytest.importorskip("nutpie")
+    model = hierarchical_normal(Y, SIGMA, centered=True, refit=True, **WEAK)
+    return nutpie.compile_pymc_model(model)
+
+
+def test_sample_draws_is_nutpie_sample_draw_for_draw(compiled_centered):
+    import nutpie
+
+    fit = nutpie.sample(compiled_centered, draws=60, tune=40, chains=2, seed=5, progress_bar=False)
+    sampled = sample_draws(
+        compiled_centered, ["mu", "tau", "theta"], draws=60, tune=40, chains=2, seed=5
+    )
+    for name in ["mu", "tau", "theta"]:
+        np.testing.assert_array_equal(sampled.draws[name], fit.posterior[name].to_numpy())
+    assert sampled.draws["theta"].shape == (2, 60, 8)
+    assert sampled.divergences == int(fit.sample_stats["diverging"].sum())
+
+
+def test_sample_draws_refits_new_data(compiled_centered):
+    new_y = np.asarray(Y) + 100.0
+    sampled = sample_draws(
+        compiled_centered.with_data(y_obs=new_y), ["mu"], draws=50, tune=50, chains=2, seed=1
+    )
+    assert sampled.draws["mu"].mean() > 50
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"var_names": "mu"}, TypeError, "var_names must be a non-empty list"),
+        ({"var_names": []}, TypeError, "var_names must be a non-empty list"),
+        ({"var_names": ["nope"]}, ValueError, r"var_names \['nope'\] are not variables"),
+        ({"draws": 0}, ValueError, "draws must be at least 1"),
+        ({"draws": 10.0}, TypeError, "draws must be an integer"),
+        ({"tune": -1}, ValueError, "tune must be at least 0"),
+        ({"chains": 0}, ValueError, "chains must be at least 1"),
+        ({"seed": "1"}, TypeError, "seed must be an integer"),
+        ({"compiled": "model"}, TypeError, "compiled must be a model compiled by nutpie"),
+    ],
+)
+def test_sample_draws_rejects_bad_input(compiled_centered, kwargs, error, match):
+    args = {
+        "compiled": compiled_centered,
+        "var_names": ["mu"],
+        "draws": 10,
+        "tune": 10,
+        "chains": 2,
+        "seed": 1,
+    }
+    args.update(kwargs)
+    compiled = args.pop("compiled")
+    var_names = args.pop("var_names")
+    with pytest.raises(error, match=match):
+        sample_draws(compiled, var_names, **args)

@@ -1,4 +1,4 @@
-"""Build the otter-grader assignments and grade submissions locally, one at a time.
+"""Build the otter-grader assignments and grade submissions locally.
 
 Usage::
 
@@ -11,14 +11,16 @@ no solutions, no hidden tests; the public tests travel in its metadata) and
 ``_build/assignments/NN_name/autograder/`` (the solution notebook and
 ``NN_name-autograder.zip``, which holds every test). It then grades the solution
 notebook with that zip, exactly as ``grade`` grades a submission, fails unless it
-earns full marks, and records the wall time in ``_build/assignments/timing.json``
-next to T_import measured in the same run (the book's page for instructors
-reads it).
+earns full marks (every assignment is built and graded before it fails, two at
+a time on a machine with two cores or more), and records the wall time in
+``_build/assignments/timing.json`` next to T_import measured in the same run
+(the book's page for instructors reads it).
 
 ``grade`` scores every file in ``DIR`` (``.ipynb`` or not) and writes
 ``_build/grades/NN_name.csv``: one row per file with one column per autograded
 question, ``total``, ``possible``, ``seconds`` and ``notes`` (why anything
-scored 0). It never stops on a bad file. Each submission is graded on its own:
+scored 0). It never stops on a bad file. Each submission is graded on its own,
+one after the other:
 
 - a fresh working folder holds a copy of that one file (named ``NN_name.ipynb``,
   as the notebook expects) and the autograder zip, and nothing else; ``otter
@@ -52,6 +54,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -66,10 +69,13 @@ from tools.book import BUILD, ROOT, assignments
 TIMEOUT = 300
 OUT = BUILD / "assignments"
 GRADES = BUILD / "grades"
-#: Working folders of submissions being graded (one at a time, deleted afterwards).
+#: Working folders of submissions being graded (each its own, deleted afterwards).
 WORK = BUILD / "grading-work"
 #: Folders a sandboxed submission gets its own empty copy of (unless the course lives there).
 _PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+#: Assignments built and graded at a time by ``build`` (``ASSIGNMENT_JOBS`` overrides):
+#: one per core, at most two, since each grading runs a kernel with four chains.
+JOBS = int(os.environ.get("ASSIGNMENT_JOBS", min(2, os.cpu_count() or 1)))
 T_IMPORT_CODE = "import pymc, arviz, nutpie, matplotlib.pyplot, pandas, scipy.stats"
 
 
@@ -153,36 +159,62 @@ def t_import() -> float:
     return time.perf_counter() - start
 
 
-def build(names: list[str] | None = None) -> dict:
-    """Build the assignments (all by default), grade each solution, write timing.json."""
+def _build_and_grade(path: Path) -> tuple[dict, str | None]:
+    """Build one assignment and grade its solution; return its timing row and any failure."""
+    name = path.stem
+    start = time.perf_counter()
+    try:
+        out = build_one(path)
+    except RuntimeError as err:
+        return {}, str(err)
+    build_seconds = time.perf_counter() - start
+    row = grade_file(name, out / "autograder" / f"{name}.ipynb", TIMEOUT)
+    qs = questions(path)
+    possible = sum(q["points"] for q in qs if not q["manual"])
+    record = {
+        "build_seconds": round(build_seconds, 2),
+        "grade_seconds": row["seconds"],
+        "autograded_questions": sum(not q["manual"] for q in qs),
+        "manual_questions": sum(q["manual"] for q in qs),
+        "autograded_points": possible,
+        "manual_points": sum(q["points"] for q in qs if q["manual"]),
+    }
+    print(f"{name}: built in {build_seconds:.1f} s, solution graded in {row['seconds']:.1f} s")
+    if row["total"] != possible:
+        return record, (
+            f"{name}: the solution notebook scored {row['total']} of {possible}: {row['notes']}"
+        )
+    return record, None
+
+
+def build(names: list[str] | None = None, jobs: int = JOBS) -> dict:
+    """Build the assignments (all by default), grade each solution, write timing.json.
+
+    ``jobs`` assignments are built and graded at a time (each grading is its own
+    sandboxed process tree). Every assignment is built and graded even when one
+    fails; then the build fails, naming every assignment whose solution did not
+    earn full marks.
+    """
     paths = [source(n) for n in names] if names else assignments()
     timing_path = OUT / "timing.json"
     timing = json.loads(timing_path.read_text()) if timing_path.is_file() else {}
     timing.setdefault("assignments", {})
-    for path in paths:
-        name = path.stem
-        start = time.perf_counter()
-        out = build_one(path)
-        build_seconds = time.perf_counter() - start
-        row = grade_file(name, out / "autograder" / f"{name}.ipynb", TIMEOUT)
-        qs = questions(path)
-        possible = sum(q["points"] for q in qs if not q["manual"])
-        if row["total"] != possible:
-            raise RuntimeError(
-                f"{name}: the solution notebook scored {row['total']} of {possible}: {row['notes']}"
-            )
-        timing["assignments"][name] = {
-            "build_seconds": round(build_seconds, 2),
-            "grade_seconds": row["seconds"],
-            "autograded_questions": sum(not q["manual"] for q in qs),
-            "manual_questions": sum(q["manual"] for q in qs),
-            "autograded_points": possible,
-            "manual_points": sum(q["points"] for q in qs if q["manual"]),
-        }
-        print(f"{name}: built in {build_seconds:.1f} s, solution graded in {row['seconds']:.1f} s")
+    jobs = max(1, min(jobs, len(paths)))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(_build_and_grade, paths))
+    failures = []
+    for path, (record, failure) in zip(paths, results, strict=True):
+        if record:
+            timing["assignments"][path.stem] = record
+        if failure:
+            failures.append(failure)
+    if failures:
+        raise RuntimeError("\n".join(failures))
     timing["t_import"] = round(t_import(), 2)
     timing["timeout"] = TIMEOUT
     timing["sandboxed"] = sandbox_available()
+    timing["jobs"] = jobs
+    timing["cores"] = os.cpu_count()
     timing_path.write_text(json.dumps(timing, indent=1, sort_keys=True) + "\n")
     (OUT / "timing.md").write_text(timing_table(timing))
     return timing
@@ -209,6 +241,14 @@ def timing_table(timing: dict) -> str:
         if timing["sandboxed"]
         else "ran unsandboxed (the grader was not root)"
     )
+    jobs = timing.get("jobs", 1)
+    shared = (
+        f" The solutions were graded {jobs} at a time on {timing.get('cores')} cores, "
+        "so each figure includes that sharing; graded one after the other, as `make grade` "
+        "does, a submission takes a little less."
+        if jobs > 1
+        else ""
+    )
     lines += [
         "",
         f"Measured when this site was built: grading one submission took "
@@ -216,7 +256,7 @@ def timing_table(timing: dict) -> str:
         f"{min(seconds) / t_import:.1f} to {max(seconds) / t_import:.1f} times T_import, the "
         f"{t_import:.1f} s a fresh Python needed in the same run to import PyMC, ArviZ, "
         f"nutpie, matplotlib, pandas and SciPy. The submissions {sandbox}; the time limit "
-        f"per submission was {timing['timeout']:g} s.",
+        f"per submission was {timing['timeout']:g} s.{shared}",
         "",
     ]
     return "\n".join(lines)
@@ -428,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_build = sub.add_parser("build", help="otter assign every source; grade each solution")
     p_build.add_argument("names", nargs="*")
+    p_build.add_argument("--jobs", type=int, default=JOBS, help="assignments at a time")
     p_grade = sub.add_parser("grade", help="grade every file of a folder")
     p_grade.add_argument("name")
     p_grade.add_argument("submissions", type=Path)
@@ -439,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     p_one.add_argument("out")
     args = parser.parse_args(argv)
     if args.command == "build":
-        build(args.names)
+        build(args.names, args.jobs)
     elif args.command == "grade":
         grade(args.name, args.submissions, args.timeout, args.out)
     else:

@@ -273,13 +273,19 @@ def _cell_seconds(cell) -> float | None:
 
 
 def glued_values(nb) -> dict[str, str]:
-    """Return every value the executed notebook glues, ``{name: text/plain}``."""
+    """Return every value the executed notebook glues, ``{name: text/plain}``.
+
+    ``glue(..., display=False)`` stores the value under a prefixed MIME type
+    (``application/papermill.record/text/plain``), named in the output's
+    ``scrapbook`` metadata.
+    """
     values = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                values[name] = out.get("data", {}).get("text/plain", "")
+            scrapbook = out.get("metadata", {}).get("scrapbook", {})
+            if "name" in scrapbook:
+                key = scrapbook.get("mime_prefix", "") + "text/plain"
+                values[scrapbook["name"]] = out.get("data", {}).get(key, "")
     return values
 
 

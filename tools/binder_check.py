@@ -29,7 +29,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,7 +42,9 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools import publish
-from tools.book import BUILD, ROOT, chapters, repository
+from tools.book import BUILD, chapters, repository
+from tools.browser import free_port, launch_chromium, wait_for_port
+from tools.rehearsal import find_python, fresh_venv, run
 
 #: repo2docker's base environment for Python 3.13, the packages a Binder
 #: session is served with: repo2docker/buildpacks/conda/environment.py-3.13-linux-64.lock
@@ -59,7 +60,6 @@ CHAPTERS = ["02_eight_schools_exact", "05_markets"]
 WORK = BUILD / "binder"
 SCREENS = BUILD / "screens" / "binder"
 REPORT = BUILD / "binder-check.json"
-CHROMIUM = "/usr/bin/chromium"
 RUN_TIMEOUT_S = 600
 # MyST markup as it looks once rendered (code spans lose their backticks).
 _RENDERED_MYST = re.compile(
@@ -69,45 +69,23 @@ _RENDERED_MYST = re.compile(
 )
 
 
-def _python313() -> str:
-    for name in ("python3.13", "python3"):
-        path = shutil.which(name)
-        if (
-            path
-            and subprocess.run(
-                [path, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 13))"], check=False
-            ).returncode
-            == 0
-        ):
-            return path
-    sys.exit("binder-check needs Python 3.13 (repo2docker's Python for this repository)")
-
-
-def _run(cmd: list[str], **kwargs) -> None:
-    print("+", " ".join(map(str, cmd)), flush=True)
-    subprocess.run(cmd, check=True, **kwargs)
-
-
 def build_environment(tree: Path, venv: Path, timings: dict) -> None:
     """Install what repo2docker installs for ``tree`` into a fresh ``venv``."""
-    shutil.rmtree(venv, ignore_errors=True)
     start = time.monotonic()
-    _run([_python313(), "-m", "venv", str(venv)])
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    _run([*pip, "--upgrade", "pip"])
-    _run([*pip, *(f"{name}=={version}" for name, version in REPO2DOCKER_BASE.items())])
+    base = [f"{name}=={version}" for name, version in REPO2DOCKER_BASE.items()]
+    pip = fresh_venv(find_python(13, "binder-check (repo2docker's Python here)"), venv, base)
     timings["base_environment_s"] = round(time.monotonic() - start, 1)
     start = time.monotonic()
     env_yml = yaml.safe_load((tree / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env_yml["dependencies"] if isinstance(d, dict))
     requirements = tree / ".binder-requirements.txt"
     requirements.write_text("\n".join(pip_section) + "\n")
-    _run([*pip, "-r", str(requirements)])
+    run([*pip, "-r", str(requirements)])
     requirements.unlink()
     timings["environment_yml_s"] = round(time.monotonic() - start, 1)
     start = time.monotonic()
     env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
-    _run(["bash", "postBuild"], cwd=tree, env=env)
+    run(["bash", "postBuild"], cwd=tree, env=env)
     timings["postBuild_s"] = round(time.monotonic() - start, 1)
     check = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "check"], capture_output=True, text=True
@@ -115,15 +93,9 @@ def build_environment(tree: Path, venv: Path, timings: dict) -> None:
     timings["pip_check"] = check.stdout.strip()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_lab(tree: Path, venv: Path, home: Path) -> tuple[subprocess.Popen, str, str]:
     """Start JupyterLab in ``tree``; return the process, its base URL and token."""
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     # Render every cell, not only those in view, so the Markdown check sees them all.
     settings = venv / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
@@ -152,15 +124,8 @@ def start_lab(tree: Path, venv: Path, home: Path) -> tuple[subprocess.Popen, str
         cmd.append("--allow-root")
     log = open(WORK / "jupyterlab.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"JupyterLab did not start: see {WORK / 'jupyterlab.log'}")
-            time.sleep(0.5)
+    if not wait_for_port(port, proc, timeout=120):
+        sys.exit(f"JupyterLab did not start: see {WORK / 'jupyterlab.log'}")
     return proc, f"http://127.0.0.1:{port}/", token
 
 
@@ -279,9 +244,7 @@ def main() -> int:
     total = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="binder-check-") as tmp:
         clone = Path(tmp) / "clone"
-        _run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(clone)])
-        ref = repository()[1]
-        publish.publish(ref, root=clone)
+        ref = publish.publish_clone(clone)
         tree = publish.export(ref, WORK / "repo", root=clone)
         venv = WORK / "venv"
         build_environment(tree, venv, timings)
@@ -294,10 +257,7 @@ def main() -> int:
             from playwright.sync_api import sync_playwright
 
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM,
-                    args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-                )
+                browser = launch_chromium(pw)
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
                 for chapter in selected:
                     result = report["chapters"][chapter] = {}

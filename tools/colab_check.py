@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,8 +33,9 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools import publish
-from tools.book import BUILD, ROOT, repository
+from tools.book import BUILD
 from tools.colab_cell import REPOSITORY_ENV as ENV_VAR
+from tools.rehearsal import find_python, fresh_venv
 
 #: What Colab's Python 3.12 image has preinstalled (and its kernel imports).
 COLAB_PREINSTALLED = {
@@ -82,26 +82,6 @@ print("REPORT " + json.dumps(report))
 """
 
 
-def _python312() -> str:
-    candidates = [shutil.which("python3.12")]
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates += sorted(str(p) for p in pyenv.glob("3.12*/bin/python3.12"))
-    for path in filter(None, candidates):
-        ok = subprocess.run(
-            [path, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 12))"],
-            capture_output=True,
-            check=False,
-        )
-        if ok.returncode == 0:
-            return path
-    sys.exit("colab-check needs Python 3.12 (Colab's), e.g. pyenv install 3.12")
-
-
-def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
-    print("+", " ".join(map(str, cmd)), flush=True)
-    return subprocess.run(cmd, check=True, **kwargs)
-
-
 def main() -> int:
     """Run the rehearsal; exit non-zero on any failure."""
     WORK.mkdir(parents=True, exist_ok=True)
@@ -109,17 +89,11 @@ def main() -> int:
     total = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="colab-check-") as tmp:
         clone = Path(tmp) / "clone"
-        _run(["git", "clone", "--quiet", str(ROOT), str(clone)])
-        ref = repository()[1]
-        publish.publish(ref, root=clone)
-        _run(["git", "-C", str(clone), "checkout", "--quiet", ref])
+        publish.publish_clone(clone, checkout=True)
         venv = WORK / "venv"
-        shutil.rmtree(venv, ignore_errors=True)
         start = time.monotonic()
-        _run([_python312(), "-m", "venv", str(venv)])
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-        _run([*pip, "--upgrade", "pip"])  # Colab's pip is recent; 3.12's bundled one is not
-        _run([*pip, *(f"{n}=={v}" for n, v in COLAB_PREINSTALLED.items()), *KERNEL])
+        image = [f"{n}=={v}" for n, v in COLAB_PREINSTALLED.items()] + KERNEL
+        fresh_venv(find_python(12, "colab-check (Colab's Python)"), venv, image)
         report["colab_image_s"] = round(time.monotonic() - start, 1)
         reader = clone / "book" / f"{CHAPTER}.ipynb"  # what the Colab button opens
         import nbformat

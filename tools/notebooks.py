@@ -46,6 +46,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools.book import BUILD, ROOT, chapters, config
+from tools.fences import FENCE, closing
 
 OUTPUT = BUILD / "notebooks"
 
@@ -69,7 +70,6 @@ ADMONITIONS = {
     "epigraph",
     "card",
 }
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,}|:{3,})\s*(.*)$")
 _ROLE = re.compile(r"\{([A-Za-z][\w:.+-]*)\}(`+)(.+?)\2", re.S)
 _OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
 _TARGET = re.compile(r"^\(([^()\s]+)\)=\s*$")
@@ -255,15 +255,6 @@ class _Directive:
     body: str
 
 
-def _closing(lines: list[str], start: int, fence: str) -> int:
-    char, width = fence[0], len(fence)
-    pattern = re.compile(rf"^ {{0,3}}{re.escape(char)}{{{width},}}\s*$")
-    for i in range(start + 1, len(lines)):
-        if pattern.match(lines[i]):
-            return i
-    raise ReaderError(f"fence opened on line {start + 1} is never closed")
-
-
 def _blocks(text: str) -> list[str | _Directive]:
     """Split Markdown into plain text runs, code fences (kept as text) and directives."""
     lines = text.split("\n")
@@ -271,14 +262,14 @@ def _blocks(text: str) -> list[str | _Directive]:
     plain: list[str] = []
     i = 0
     while i < len(lines):
-        fence = _FENCE.match(lines[i])
+        fence = FENCE.match(lines[i])
         if not fence or (fence.group(2)[0] == ":" and not fence.group(3).startswith("{")):
             if fence and fence.group(2)[0] == ":":  # a bare ::: is not CommonMark either
                 raise ReaderError(f"colon fence without a directive: {lines[i]!r}")
             plain.append(lines[i])
             i += 1
             continue
-        end = _closing(lines, i, fence.group(2))
+        end = closing(lines, i, fence.group(2), ReaderError)
         info = fence.group(3).strip()
         directive = re.match(r"^\{([\w:.+-]+)\}\s*(.*)$", info)
         if not directive:  # an ordinary code block: keep it verbatim

@@ -113,6 +113,23 @@ def export(ref: str, destination: Path, *, root: Path = ROOT) -> Path:
     return destination
 
 
+def publish_clone(clone: Path, *, checkout: bool = False) -> str:
+    """Clone this repository into ``clone`` and publish the current build there.
+
+    Returns the published ref, which ``checkout=True`` also checks out (a
+    rehearsal of Binder or Colab, or a test, publishes without touching this
+    repository's branches).
+    """
+    command = ["git", "clone", "--quiet", *([] if checkout else ["--no-checkout"])]
+    subprocess.run([*command, str(ROOT), str(clone)], check=True)
+    ref = repository()[1]
+    if publish(ref, root=clone) is None:
+        raise RuntimeError(f"nothing was published to {ref} in {clone}")
+    if checkout:
+        _git("checkout", "--quiet", ref, cwd=clone)
+    return ref
+
+
 def main(argv: list[str] | None = None) -> int:
     """Publish to the configured ref (or ``--ref``), optionally pushing it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -42,6 +42,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools.book import BUILD, ROOT, chapters, config
+from tools.fences import FENCE, closing
 from tools.publish import STUDENT_PREFIX
 
 SOURCE_TREE = BUILD / "student-src"
@@ -51,24 +52,11 @@ INSTRUCTOR_ONLY = {"book/instructors"}
 STUDENT_HOW_TO = Path("book") / "student_how_to_use.md"
 OUTPUT = BUILD / "student"
 
-# The opening line of a MyST fence: up to 3 spaces, 3+ backticks, tildes or
-# colons, then the rest of the line (info string or directive).
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,}|:{3,})(.*)$")
 _SOLUTION = re.compile(r"^\{(solution|solution-start|solution-end)\}")
 
 
 class SolutionSyntaxError(ValueError):
     """A notebook's solutions are not well formed (unclosed or unbalanced)."""
-
-
-def _closing(lines: list[str], start: int, fence: str) -> int:
-    """Return the index of the line closing the fence opened at ``start``."""
-    char, width = fence[0], len(fence)
-    pattern = re.compile(rf"^ {{0,3}}{re.escape(char)}{{{width},}}\s*$")
-    for i in range(start + 1, len(lines)):
-        if pattern.match(lines[i]):
-            return i
-    raise SolutionSyntaxError(f"fence opened on line {start + 1} is never closed")
 
 
 def _strip_markdown(text: str, gated: bool) -> tuple[str, bool, int]:
@@ -82,13 +70,13 @@ def _strip_markdown(text: str, gated: bool) -> tuple[str, bool, int]:
     count = 0
     i = 0
     while i < len(lines):
-        fence = _FENCE.match(lines[i].rstrip("\n"))
+        fence = FENCE.match(lines[i].rstrip("\n"))
         if not fence:
             if not gated:
                 kept.append(lines[i])
             i += 1
             continue
-        end = _closing(lines, i, fence.group(2))
+        end = closing(lines, i, fence.group(2), SolutionSyntaxError)
         directive = _SOLUTION.match(fence.group(3).strip())
         name = directive.group(1) if directive else None
         if name == "solution":

@@ -9,7 +9,8 @@ public name re-exported here (``helpers.classical.fixed_effect``):
   :func:`group_effects`.
 - :mod:`helpers.classical.meta` -- summary-level analyses of group estimates
   ``y`` and standard errors ``sigma``: :func:`fixed_effect`,
-  :func:`cochran_q`, :func:`i_squared`, :func:`dersimonian_laird`.
+  :func:`cochran_q` (and :func:`cochran_q_batch` for many sets at once),
+  :func:`i_squared`, :func:`dersimonian_laird`.
 - :mod:`helpers.classical.effect_sizes` -- :func:`log_odds_ratio` and
   :func:`log_risk_ratio`, two-arm counts turned into ``(y, sigma)`` pairs on
   the log-odds or log-risk scale.
@@ -38,6 +39,7 @@ from helpers.classical.meta import (
     DerSimonianLairdResult,
     FixedEffectResult,
     cochran_q,
+    cochran_q_batch,
     dersimonian_laird,
     fixed_effect,
     i_squared,
@@ -66,6 +68,7 @@ __all__ = [
     "RandomEffectsResult",
     "TrimAndFillResult",
     "cochran_q",
+    "cochran_q_batch",
     "dersimonian_laird",
     "egger_test",
     "fixed_effect",

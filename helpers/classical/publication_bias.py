@@ -387,11 +387,11 @@ def trim_and_fill(
     - 18 K k_0^2 - 18 K k_0 + 6 K^2 k_0\}/24`. For :math:`R_0`, the p-value of
     "no studies missing" is :math:`P(R_0 \ge k_0 \mid k_0 = 0) = 2^{-(k_0+1)}`.
 
-    When ``side`` is not given it is chosen as metafor does: the side the
-    slope of a meta-regression of :math:`y` on :math:`\sigma` (same
-    ``method``) points away from: a negative slope (small studies show smaller
-    effects) means studies are missing on the right. The procedure and its
-    defaults reproduce metafor's ``trimfill`` (Viechtbauer 2010).
+    When ``side`` is None it is chosen as metafor does, from the slope of a
+    meta-regression of :math:`y` on :math:`\sigma` (same ``method``): a
+    negative slope (the less precise studies show smaller estimates) puts the
+    missing studies on the right, otherwise on the left. The procedure and
+    its defaults reproduce metafor's ``trimfill`` (Viechtbauer 2010).
 
     Parameters
     ----------

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tools.book import BUILD, ROOT, chapters, repository
+from tools.book import BUILD, ROOT, chapters
+from tools.browser import chromium_executable, free_port, launch_chromium, wait_for_port
 
 SITES = {"instructor": BUILD / "html", "student": BUILD / "student"}
 BUILD_COMMAND = {"instructor": "make book", "student": "make student"}
@@ -31,15 +29,6 @@ CHROMIUM_HELP = (
     "Chromium is not installed; the real-browser tests need it: "
     "apt-get update && apt-get install -y chromium (Debian/Ubuntu), then make check-site"
 )
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def skip_or_fail(message: str):
@@ -104,12 +93,6 @@ def bench() -> dict:
     return json.loads(BENCH.read_text())
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def servers():
     """Serve each built site with ``python -m http.server`` on 127.0.0.1.
@@ -121,7 +104,7 @@ def servers():
         for site, root in SITES.items():
             if not (root / "index.html").is_file():
                 continue
-            port = _free_port()
+            port = free_port()
             proc = subprocess.Popen(
                 [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
                 cwd=root,
@@ -129,15 +112,8 @@ def servers():
                 stderr=subprocess.DEVNULL,
             )
             started.append(proc)
-            deadline = time.monotonic() + 15
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"http.server for {site} did not start") from None
-                    time.sleep(0.1)
+            if not wait_for_port(port, proc, timeout=15):
+                raise RuntimeError(f"http.server for {site} did not start")
             urls[site] = f"http://127.0.0.1:{port}/"
         yield urls
     finally:
@@ -160,21 +136,18 @@ def published(tmp_path_factory):
     require_site("instructor")
     require_site("student")
     clone = tmp_path_factory.mktemp("published") / "repo"
-    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(clone)], check=True)
-    ref = repository()[1]
-    assert publish.publish(ref, root=clone) is not None
+    ref = publish.publish_clone(clone)
     return publish.export(ref, clone.parent / "tree", root=clone), ref
 
 
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium driven by Playwright (no browser is downloaded)."""
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(executable).exists():
+    if chromium_executable() is None:
         skip_or_fail(CHROMIUM_HELP)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(pw)
         yield chromium
         chromium.close()

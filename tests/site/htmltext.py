@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -92,7 +93,13 @@ class _Parser(HTMLParser):
 
 
 def parse(path: Path) -> Page:
-    """Parse the HTML file at ``path``."""
+    """Parse the HTML file at ``path`` (once per version of the file: do not modify the result)."""
+    stat = Path(path).stat()
+    return _parse(Path(path).resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parse(path: Path, mtime_ns: int, size: int) -> Page:
     page = Page()
     parser = _Parser(page)
     parser.feed(path.read_text(encoding="utf-8"))

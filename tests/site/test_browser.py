@@ -4,13 +4,25 @@ Every page of the instructor site (``make book``) and of the student edition
 (``make student``) is served from 127.0.0.1 and opened in headless Chromium.
 Any request for another host is blocked and recorded, so a page that needs the
 network (a CDN MathJax, a remote font or script) fails here. A full-page
-screenshot of every page is saved under ``_build/screens/<site>/``.
+screenshot of every page is saved under ``_build/screens/<site>/`` (JPEG).
+
+The browser work is done once per session, up front (:func:`crawl`): every
+page is opened once, in its own browser context, and everything the tests ask
+of it is recorded (errors, requests, images, math, links, the axe-core audit,
+the screenshot, and on chapter pages the exercises and the solutions, each
+solution clicked open); the searches run in the same pass. Pages are opened
+:data:`TABS` at a time (Chromium renders each in its own process, so a second
+core is used); the tests then check the records.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,10 +31,11 @@ from urllib.parse import parse_qs, urljoin, urlparse
 import htmltext
 import nbformat
 import pytest
-from conftest import SCREENS, SITES, chapter_ids, require_site, skip_or_fail
+from conftest import CHROMIUM_HELP, SCREENS, SITES, chapter_ids, pages, require_site, skip_or_fail
 
 from tools import notebooks
 from tools.book import BUILD, ROOT, repository
+from tools.browser import chromium_executable, launch_chromium
 
 STUDENT_NOTEBOOKS = SITES["student"] / "notebooks"
 
@@ -37,6 +50,8 @@ THIRD_PARTY_ERRORS = {
     "Got invalid theme mode",
 }
 PAGE_TIMEOUT_MS = 30_000
+#: Pages open at a time (SITE_TEST_TABS overrides): one more than the cores.
+TABS = int(os.environ.get("SITE_TEST_TABS", (os.cpu_count() or 1) + 1))
 # axe-core from npm (tools/axe, installed by make check-site), injected into
 # every page; the rules of WCAG 2.0/2.1 levels A and AA.
 AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -64,6 +79,13 @@ class Visit:
     links: dict = field(default_factory=dict)
     screenshot: str = ""
     violations: list[dict] = field(default_factory=list)  # axe-core, WCAG 2.1 A/AA
+    # chapter pages: each exercise's visibility; each solution as found at load time
+    # (title visible, number of body elements, those visible) and whether a click opened it
+    exercises: list[bool] = field(default_factory=list)
+    solutions: list[dict] = field(default_factory=list)
+    solution_elements: int = 0  # anything with class "solution" (the student edition has none)
+    launch: list[str] = field(default_factory=list)  # Binder and Colab buttons
+    error: str = ""  # what stopped the visit, if anything did
 
 
 def _third_party(message: str) -> bool:
@@ -94,27 +116,21 @@ _REPORT_JS = """async () => {
 }"""
 
 
-@pytest.fixture(scope="session")
-def visits(browser, servers):
-    """Open each page at most once per session and remember what happened."""
-    seen: dict[tuple[str, str], Visit] = {}
+async def _visit(browser, base: str, site: str, page: str) -> Visit:
+    """Open one page in its own context and record everything the tests check."""
+    result = Visit(url=urljoin(base, page))
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
 
-    def visit(site: str, page: str) -> Visit:
-        if (site, page) in seen:
-            return seen[(site, page)]
-        base = servers[site]
-        result = Visit(url=urljoin(base, page))
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    async def route(r):
+        if r.request.url.startswith(base) or r.request.url.startswith("data:"):
+            await r.continue_()
+        else:
+            result.external.append(r.request.url)
+            await r.abort()
 
-        def route(r):
-            if r.request.url.startswith(base) or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                result.external.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        tab = context.new_page()
+    try:
+        await context.route("**/*", route)
+        tab = await context.new_page()
         tab.set_default_timeout(PAGE_TIMEOUT_MS)
         tab.on("pageerror", lambda err: result.errors.append(f"page error: {err}"))
         tab.on(
@@ -139,32 +155,139 @@ def visits(browser, servers):
                 else None
             ),
         )
-        tab.goto(result.url, wait_until="load")
+        await tab.goto(result.url, wait_until="load")
         redirect = _REFRESH.search((SITES[site] / page).read_text())
         if redirect:  # index.html forwards to the first page: test where it lands
-            tab.wait_for_url(urljoin(result.url, redirect.group(1)))
-            tab.wait_for_load_state("load")
-        if tab.evaluate("() => !!(window.MathJax && MathJax.startup)"):
-            tab.wait_for_function("() => MathJax.startup.promise !== undefined")
-            tab.evaluate("() => MathJax.startup.promise")
-        tab.wait_for_load_state("networkidle")
-        report = tab.evaluate(_REPORT_JS)
+            await tab.wait_for_url(urljoin(result.url, redirect.group(1)))
+            await tab.wait_for_load_state("load")
+        if await tab.evaluate("() => !!(window.MathJax && MathJax.startup)"):
+            await tab.wait_for_function("() => MathJax.startup.promise !== undefined")
+            await tab.evaluate("() => MathJax.startup.promise")
+        await tab.wait_for_load_state("networkidle")
+        report = await tab.evaluate(_REPORT_JS)
         result.images, result.math, result.links = report["images"], report["math"], report["links"]
-        if not AXE.is_file():
-            skip_or_fail(f"{AXE} is missing: run make check-site (npm ci --prefix tools/axe)")
-        tab.add_script_tag(path=str(AXE))
-        result.violations = tab.evaluate(_AXE_JS, AXE_TAGS)
+        await tab.add_script_tag(path=str(AXE))
+        result.violations = await tab.evaluate(_AXE_JS, AXE_TAGS)
         record = AXE_REPORT / site / (page.removesuffix(".html") + ".json")
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps(result.violations, indent=1))
-        shot = SCREENS / site / (page.removesuffix(".html") + ".png")
+        shot = SCREENS / site / (page.removesuffix(".html") + ".jpg")
         shot.parent.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=str(shot), full_page=True)
+        # JPEG: a third faster than PNG to encode for a chapter 25,000 pixels tall
+        await tab.screenshot(path=str(shot), full_page=True, type="jpeg", quality=80)
         result.screenshot = str(shot)
-        result.errors = [e for e in result.errors if not _third_party(e)]
-        context.close()
-        seen[(site, page)] = result
-        return result
+        if page.removesuffix(".html") in chapter_ids():
+            await _inspect_chapter(tab, result)  # last: it opens the solutions
+    except Exception as err:  # recorded; every test of the page fails with it
+        result.error = f"{type(err).__name__}: {err}"
+    finally:
+        await context.close()
+    result.errors = [e for e in result.errors if not _third_party(e)]
+    return result
+
+
+async def _inspect_chapter(tab, result: Visit) -> None:
+    """Record the exercises, the launch buttons and each solution, then click each open."""
+    exercises = tab.locator("div.exercise")
+    result.exercises = [await exercises.nth(i).is_visible() for i in range(await exercises.count())]
+    result.solution_elements = await tab.locator("div.solution, .solution").count()
+    result.launch = await tab.locator(
+        'a[href*="mybinder.org"], a[href*="colab.research"]'
+    ).evaluate_all("els => els.map(a => a.href)")
+    solutions = tab.locator("div.solution")
+    for i in range(await solutions.count()):
+        solution = solutions.nth(i)
+        title = solution.locator(":scope > .admonition-title")
+        body = solution.locator(":scope > :not(.admonition-title):not(button)")
+        found = {"title": await title.is_visible(), "bodies": await body.count(), "opens": False}
+        found["visible"] = [j for j in range(found["bodies"]) if await body.nth(j).is_visible()]
+        if found["title"] and found["bodies"]:
+            await title.click()  # a reader can still open it
+            await body.first.wait_for(state="visible")
+            found["opens"] = True
+        result.solutions.append(found)
+
+
+async def _search(browser, base: str, word: str) -> list[str] | str:
+    """Search the site for ``word`` (its search page); return the pages found, or the error."""
+    context = await browser.new_context()
+
+    async def route(r):
+        await (r.continue_() if r.request.url.startswith(base) else r.abort())
+
+    await context.route("**/*", route)
+    try:
+        tab = await context.new_page()
+        await tab.goto(urljoin(base, f"search.html?q={word}"), wait_until="load")
+        await tab.locator("#search-results .search-summary").wait_for(timeout=PAGE_TIMEOUT_MS)
+        await tab.wait_for_function(
+            "() => /found/i.test(document.querySelector('#search-results .search-summary')"
+            ".textContent)",
+            timeout=PAGE_TIMEOUT_MS,
+        )
+        return await tab.locator("#search-results ul.search li a").evaluate_all(
+            "els => els.map(a => new URL(a.href).pathname)"
+        )
+    except Exception as err:
+        return f"{type(err).__name__}: {err}"
+    finally:
+        await context.close()
+
+
+async def _crawl_all(servers: dict, searches: dict) -> tuple[dict, dict]:
+    from playwright.async_api import async_playwright
+
+    gate = asyncio.Semaphore(TABS)
+
+    async def gated(job, *args):
+        async with gate:
+            return await job(*args)
+
+    targets = [(site, page) for site in SITES if site in servers for page in pages(site)]
+    async with async_playwright() as pw:
+        browser = await launch_chromium(pw)
+        try:
+            found = await asyncio.gather(
+                *(gated(_visit, browser, servers[site], site, page) for site, page in targets),
+                *(gated(_search, browser, servers[site], word) for site, word in searches.values()),
+            )
+        finally:
+            await browser.close()
+    return dict(zip(targets, found[: len(targets)], strict=True)), dict(
+        zip(searches, found[len(targets) :], strict=True)
+    )
+
+
+@pytest.fixture(scope="session")
+def crawl(servers):
+    """Every page of both sites visited, and every chapter searched for, once per session.
+
+    Returns ``(visits, searches)``: ``{(site, page): Visit}`` and
+    ``{(site, chapter): pages found, or the error}``.
+    """
+    if chromium_executable() is None:
+        skip_or_fail(CHROMIUM_HELP)
+    if not AXE.is_file():
+        skip_or_fail(f"{AXE} is missing: run make check-site (npm ci --prefix tools/axe)")
+    searches = {}
+    for site in servers:
+        for chapter in chapter_ids():
+            with contextlib.suppress(AssertionError):  # that chapter's search test fails on it
+                searches[(site, chapter)] = (site, _distinctive_word(chapter))
+    # Playwright's async API, on its own event loop in its own thread
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _crawl_all(servers, searches)).result()
+
+
+@pytest.fixture(scope="session")
+def visits(crawl):
+    """What happened on each page: ``visits(site, page)`` (a test fails on a broken visit)."""
+
+    def visit(site: str, page: str) -> Visit:
+        found = crawl[0][(site, page)]
+        if found.error:
+            pytest.fail(f"{site} {page}: the visit failed: {found.error}")
+        return found
 
     return visit
 
@@ -229,7 +352,7 @@ def test_screenshot_is_saved(page, visits):
     site, path = _page(page)
     shot = visits(site, path).screenshot
     with open(shot, "rb") as fh:
-        assert fh.read(8) == b"\x89PNG\r\n\x1a\n", f"{shot} is not a PNG"
+        assert fh.read(3) == b"\xff\xd8\xff", f"{shot} is not a JPEG"
 
 
 def test_math_really_renders_on_a_chapter(visits):
@@ -277,35 +400,22 @@ def _count_directive(nb, name: str) -> int:
     return sum(len(pattern.findall(c.source)) for c in nb.cells if c.cell_type == "markdown")
 
 
-def test_exercises_render_and_solutions_are_collapsed(chapter, servers, browser, source_notebooks):
+def test_exercises_render_and_solutions_are_collapsed(chapter, visits, source_notebooks):
     require_site("instructor")
     nb = source_notebooks[chapter]
     n_exercises = _count_directive(nb, "exercise")
     n_solutions = _count_directive(nb, "solution") + _count_directive(nb, "solution-start")
-    context = browser.new_context()
-    context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
-    tab = context.new_page()
-    try:
-        tab.goto(urljoin(servers["instructor"], f"{chapter}.html"), wait_until="load")
-        exercises = tab.locator("div.exercise")
-        assert exercises.count() == n_exercises >= 4
-        for i in range(n_exercises):
-            assert exercises.nth(i).is_visible()
-        solutions = tab.locator("div.solution")
-        assert solutions.count() == n_solutions >= 1
-        for i in range(n_solutions):
-            solution = solutions.nth(i)
-            title = solution.locator(":scope > .admonition-title")
-            body = solution.locator(":scope > :not(.admonition-title):not(button)")
-            assert title.is_visible(), f"solution {i + 1} has no visible title"
-            assert body.count() > 0
-            assert not any(body.nth(j).is_visible() for j in range(body.count())), (
-                f"solution {i + 1} of {chapter} is open: solutions must start collapsed"
-            )
-            title.click()  # a reader can still open it
-            body.first.wait_for(state="visible")
-    finally:
-        context.close()
+    visit = visits("instructor", f"{chapter}.html")
+    assert len(visit.exercises) == n_exercises >= 4
+    assert all(visit.exercises), f"{chapter}: hidden exercises {visit.exercises}"
+    assert len(visit.solutions) == n_solutions >= 1
+    for i, solution in enumerate(visit.solutions, 1):
+        assert solution["title"], f"solution {i} has no visible title"
+        assert solution["bodies"] > 0
+        assert not solution["visible"], (
+            f"solution {i} of {chapter} is open: solutions must start collapsed"
+        )
+        assert solution["opens"], f"solution {i} of {chapter} does not open when clicked"
 
 
 @cache
@@ -338,26 +448,11 @@ def _distinctive_word(chapter: str) -> str:
 
 
 @pytest.mark.parametrize("site", ["instructor", "student"])
-def test_search_finds_the_chapter(site, chapter, servers, browser):
+def test_search_finds_the_chapter(site, chapter, crawl):
     require_site(site)
     word = _distinctive_word(chapter)
-    context = browser.new_context()
-    context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
-    tab = context.new_page()
-    try:
-        tab.goto(urljoin(servers[site], f"search.html?q={word}"), wait_until="load")
-        summary = tab.locator("#search-results .search-summary")
-        summary.wait_for(timeout=PAGE_TIMEOUT_MS)
-        tab.wait_for_function(
-            "() => /found/i.test(document.querySelector('#search-results .search-summary')"
-            ".textContent)",
-            timeout=PAGE_TIMEOUT_MS,
-        )
-        hits = tab.locator("#search-results ul.search li a").evaluate_all(
-            "els => els.map(a => new URL(a.href).pathname)"
-        )
-    finally:
-        context.close()
+    hits = crawl[1][(site, chapter)]
+    assert isinstance(hits, list), f"searching {word!r} on the {site} site failed: {hits}"
     assert f"/{chapter}.html" in hits, f"searching {word!r} on the {site} site found {hits}"
 
 
@@ -396,30 +491,19 @@ def test_launch_links_open_reader_notebooks_binder_can_build(site, chapter, visi
 # --- student edition -------------------------------------------------------------
 
 
-def test_student_chapter_has_exercises_and_no_solutions(chapter, servers, browser):
+def test_student_chapter_has_exercises_and_no_solutions(chapter, visits, servers, browser):
     require_site("student")
     nb = nbformat.read(ROOT / f"{chapter}.ipynb", 4)
-    context = browser.new_context()
-    context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
-    tab = context.new_page()
-    try:
-        tab.goto(urljoin(servers["student"], f"{chapter}.html"), wait_until="load")
-        exercises = tab.locator("div.exercise")
-        assert exercises.count() == _count_directive(nb, "exercise")
-        assert all(exercises.nth(i).is_visible() for i in range(exercises.count()))
-        assert tab.locator("div.solution, .solution").count() == 0
-        launch = tab.locator('a[href*="mybinder.org"], a[href*="colab.research"]').evaluate_all(
-            "els => els.map(a => a.href)"
-        )
-        assert len(launch) == 2, f"{chapter}: expected a Binder and a Colab button, got {launch}"
-        assert all(f"/student/{chapter}.ipynb" in url for url in launch), (
-            f"launch buttons must open the student notebook (no solutions): {launch}"
-        )
-        download = tab.locator("a.btn-download-source-button").evaluate_all(
-            "els => els.map(a => a.href)"
-        )
-    finally:
-        context.close()
+    visit = visits("student", f"{chapter}.html")
+    assert len(visit.exercises) == _count_directive(nb, "exercise")
+    assert all(visit.exercises), f"{chapter}: hidden exercises {visit.exercises}"
+    assert visit.solution_elements == 0
+    launch = visit.launch
+    assert len(launch) == 2, f"{chapter}: expected a Binder and a Colab button, got {launch}"
+    assert all(f"/student/{chapter}.ipynb" in url for url in launch), (
+        f"launch buttons must open the student notebook (no solutions): {launch}"
+    )
+    download = visit.links["download"]
     assert download == [urljoin(servers["student"], f"_sources/{chapter}.ipynb")]
     clean = nbformat.read(STUDENT_NOTEBOOKS / f"{chapter.split('/')[-1]}.ipynb", 4)
     _assert_download_is(browser, download[0], clean)

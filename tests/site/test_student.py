@@ -26,7 +26,7 @@ import nbformat
 import pytest
 from conftest import SITES, require_site
 
-from tools.book import ROOT
+from tools.book import ROOT, chapters
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,}|:{3,})\s*(\S*)")
 MIN_LINE = 12
@@ -134,10 +134,11 @@ def _rendered_outside_solutions() -> str:
     return "\n".join(texts)
 
 
-def _source_outside_solutions(source_notebooks) -> str:
+@cache
+def _source_outside_solutions() -> str:
     """Every source page of the book (chapters, markdown pages) minus the solutions."""
     texts = [p.read_text() for p in (ROOT / "book").rglob("*.md")]
-    for nb in source_notebooks.values():
+    for nb in (nbformat.read(p, as_version=4) for p in chapters()):
         text = "\n".join(c.source for c in nb.cells)
         for lines in _solutions(nb):
             for line in lines:
@@ -161,7 +162,7 @@ def test_solution_source_lines_are_absent(chapter, source_notebooks):
     root = require_site("instructor")
     solutions = _solutions(source_notebooks[chapter])
     assert solutions, f"{chapter} has no solutions"
-    outside = _source_outside_solutions(source_notebooks)
+    outside = _source_outside_solutions()
     instructor_source = nbformat.read(root / "_sources" / f"{chapter}.ipynb", 4)
     instructor_text = "\n".join(c.source for c in instructor_source.cells)
     for number, lines in enumerate(solutions, 1):
@@ -183,6 +184,17 @@ def test_rendered_solution_text_is_absent(chapter, instructor_pages):
     assert checked, f"{chapter}: no rendered solution text to look for"
 
 
+@cache
+def _stems_outside_solutions() -> frozenset[str]:
+    """The stems of every word the instructor site shows outside the solutions."""
+    from sphinx.search.en import SearchEnglish
+
+    stem = SearchEnglish({}).stem
+    words = set(re.findall(r"[a-z]+", _rendered_outside_solutions().lower()))
+    return frozenset(stem(w) for w in words)
+
+
+@cache
 def _index_terms(site: str) -> set[str]:
     text = (SITES[site] / "searchindex.js").read_text()
     index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
@@ -194,7 +206,7 @@ def test_search_index_has_no_solution_words(chapter, instructor_pages):
 
     require_site("student")
     stem = SearchEnglish({}).stem
-    other_stems = {stem(w) for w in re.findall(r"[a-z]+", _rendered_outside_solutions().lower())}
+    other_stems = _stems_outside_solutions()
     solution_text = " ".join("".join(s) for s in instructor_pages[chapter].solutions).lower()
     solution_stems = {stem(w) for w in re.findall(r"\b[a-z]{5,}\b", solution_text)}
     instructor_terms, student_terms = _index_terms("instructor"), _index_terms("student")

@@ -1,0 +1,26 @@
+"""Tests of tools/bench.py that need no kernel."""
+
+import nbformat
+from myst_nb.ext.glue import GLUE_PREFIX
+
+from tools import bench
+
+
+def _glue_output(name, text, *, display):
+    prefix = "" if display else GLUE_PREFIX
+    return nbformat.v4.new_output(
+        "display_data",
+        data={prefix + "text/plain": text},
+        metadata={"scrapbook": {"name": name, "mime_prefix": prefix}},
+    )
+
+
+def test_glued_values_reads_hidden_and_displayed_glue():
+    cell = nbformat.v4.new_code_cell("glue(...)")
+    cell.outputs = [
+        _glue_output("hidden", "0.123", display=False),
+        _glue_output("shown", "42", display=True),
+        nbformat.v4.new_output("stream", name="stdout", text="not glued\n"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert bench.glued_values(nb) == {"hidden": "0.123", "shown": "42"}
