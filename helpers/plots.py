@@ -1,4 +1,4 @@
-"""Figures shared by the meta-analysis chapters: forest and shrinkage plots.
+"""Figures shared by the meta-analysis chapters: forest, shrinkage and funnel plots.
 
 The functions draw numbers computed elsewhere (estimates, interval ends,
 pooled values) and do no statistics themselves. They work on any scale (an
@@ -16,10 +16,18 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from scipy import stats
 
-from helpers._validation import as_float_vector, as_scalar, group_names, same_length
+from helpers._validation import (
+    as_float_vector,
+    as_scalar,
+    estimates,
+    group_names,
+    probabilities,
+    same_length,
+)
 
-__all__ = ["forest_plot", "shrinkage_plot"]
+__all__ = ["forest_plot", "funnel_plot", "shrinkage_plot"]
 
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
 # Reference lines and bands are told apart by their dash pattern, not colour alone.
@@ -297,5 +305,158 @@ def shrinkage_plot(
     ax.grid(axis="x", visible=False)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
+    _legend_above(ax)
+    return fig
+
+
+# Contour shading of a funnel plot, from the least to the most significant band.
+_FUNNEL_GREYS = ("0.93", "0.80", "0.62")
+
+
+def funnel_plot(
+    y,
+    sigma,
+    *,
+    levels=(0.90, 0.95, 0.99),
+    center: float | None = None,
+    center_label: str = "pooled estimate",
+    filled=None,
+    label: str = "studies",
+    xlabel: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    r"""Draw a contour-enhanced funnel plot: each estimate against its standard error.
+
+    Each study is a point at :math:`(y_k, \sigma_k)`, with the standard-error
+    axis inverted so the most precise studies sit at the top. The background
+    is shaded by the two-sided significance a study at that position would
+    have against zero: at level :math:`L` its estimate lies outside
+    :math:`\pm z_{(1+L)/2}\,\sigma`, so each level in ``levels`` adds one
+    pair of boundary lines and one grey band, darker for stronger
+    significance (Peters et al. 2008). Studies missing from the light
+    region near zero and crowded into the shaded ones hint that significance
+    decided which studies were reported. With ``center`` the plot also draws
+    the classical funnel, a vertical line at the pooled estimate and the
+    dashed lines :math:`\text{center} \pm z_{0.975}\,\sigma` within which
+    95% of the studies would fall if they all estimated that one effect.
+
+    Parameters
+    ----------
+    y, sigma : array_like
+        Estimates and their standard errors (:math:`\sigma_k > 0`), one per study.
+    levels : sequence of float, default (0.90, 0.95, 0.99)
+        Two-sided confidence levels of the significance contours, each
+        strictly between 0 and 1 (e.g. 0.95 shades where :math:`p < 0.05`).
+    center : float, optional
+        A pooled estimate to draw with its 95% pseudo-confidence funnel.
+    center_label : str, default "pooled estimate"
+        Legend entry of ``center``.
+    filled : (y, sigma) pair of array_like, optional
+        Studies added by trim-and-fill (or any other imputed set), drawn as
+        open markers of their own; empty vectors draw nothing.
+    label : str, default "studies"
+        Legend entry of the studies.
+    xlabel : str, optional
+        Label of the horizontal axis.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure. The studies are one ``Line2D`` (filled circles), the
+        filled studies another (open squares); each level adds one shaded
+        patch and two contour lines; ``center`` adds one solid and two dashed
+        lines.
+
+    Raises
+    ------
+    TypeError
+        If ``ax`` is not an Axes or a label is not a string.
+    ValueError
+        If ``y`` and ``sigma`` differ in length or are not finite, a standard
+        error is not positive, ``levels`` is empty or outside (0, 1), or
+        ``filled`` is not a pair of such vectors.
+
+    References
+    ----------
+    Light, R. J. and Pillemer, D. B. (1984). *Summing Up: The Science of
+    Reviewing Research*. Harvard University Press.
+
+    Peters, J. L., Sutton, A. J., Jones, D. R., Abrams, K. R. and Rushton, L.
+    (2008). Contour-enhanced meta-analysis funnel plots help distinguish
+    publication bias from other causes of asymmetry. *Journal of Clinical
+    Epidemiology* 61(10), 991-996.
+    """
+    y, sigma = estimates(y, sigma, min_length=1)
+    levels = np.sort(probabilities(levels, "levels"))
+    if center is not None:
+        center = as_scalar(center, "center")
+    if filled is not None:
+        if isinstance(filled, str | bytes) or len(filled) != 2:
+            raise ValueError("filled must be a (y, sigma) pair of vectors")
+        try:
+            filled = estimates(filled[0], filled[1], min_length=0)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"filled: {err}") from err
+    for name, text in (("center_label", center_label), ("label", label), ("xlabel", xlabel)):
+        if not isinstance(text, str) and (name != "xlabel" or text is not None):
+            raise TypeError(f"{name} must be a string, got {type(text).__name__}")
+    fig, ax = _axes(ax, (6.4, 4.4))
+
+    if filled is not None and not filled[0].size:
+        filled = None  # nothing was filled in
+    all_sigma = sigma if filled is None else np.concatenate([sigma, filled[1]])
+    se_grid = np.linspace(0.0, 1.08 * all_sigma.max(), 2)
+    z = stats.norm.ppf(0.5 + levels / 2)
+    bounds = [0.0, *z]  # band i lies between z_{i-1} and z_i standard errors from zero
+    edge = max(np.abs(y).max(), np.abs(z[-1] * se_grid[-1])) * 1.25
+    if filled is not None:
+        edge = max(edge, np.abs(filled[0]).max() * 1.25)
+    for i, level in enumerate(levels):
+        inner, outer = bounds[i + 1], bounds[i + 2] if i + 2 < len(bounds) else None
+        colour = _FUNNEL_GREYS[min(i, len(_FUNNEL_GREYS) - 1)]
+        p_text = f"p < {1 - level:.2g}"
+        if outer is not None:
+            p_text = f"{1 - levels[i + 1]:.2g} ≤ {p_text}"
+        for sign in (-1.0, 1.0):
+            near = sign * inner * se_grid
+            far = sign * outer * se_grid if outer is not None else np.full(2, sign * edge)
+            ax.fill_betweenx(
+                se_grid, near, far, color=colour, linewidth=0, label=p_text if sign > 0 else None
+            )
+            ax.plot(near, se_grid, color="0.45", linewidth=0.6)
+    if center is not None:
+        half = stats.norm.ppf(0.975) * se_grid
+        ax.axvline(center, color="C3", linewidth=1.3, label=center_label)
+        ax.plot(center - half, se_grid, color="C3", linestyle="--", linewidth=1.0)
+        ax.plot(
+            center + half,
+            se_grid,
+            color="C3",
+            linestyle="--",
+            linewidth=1.0,
+            label="95% pseudo-confidence funnel",
+        )
+    ax.plot(
+        y, sigma, linestyle="none", marker="o", color="C0", markeredgecolor="black", label=label
+    )
+    if filled is not None and filled[0].size:
+        ax.plot(
+            filled[0],
+            filled[1],
+            linestyle="none",
+            marker="s",
+            markerfacecolor="white",
+            markeredgecolor="C1",
+            markeredgewidth=1.5,
+            label="filled by trim-and-fill",
+        )
+    ax.set_xlim(-edge, edge)
+    ax.set_ylim(se_grid[-1], 0.0)  # inverted: precise studies at the top
+    ax.set_ylabel("standard error")
+    ax.grid(False)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
     _legend_above(ax)
     return fig

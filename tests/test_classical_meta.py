@@ -338,3 +338,14 @@ def test_cochran_q_batch_matches_cochran_q_row_by_row():
 def test_cochran_q_batch_rejects_bad_input(y, sigma, error, match):
     with pytest.raises(error, match=match):
         cochran_q_batch(y, sigma)
+
+
+def test_q_pvalues_are_scipy_chi2_sf_exactly():
+    rng = np.random.default_rng(8)
+    sigma = rng.uniform(0.5, 2.0, size=5)
+    y = rng.normal(0.0, 1.5, size=(20, 5))
+    batch = cochran_q_batch(y, sigma)
+    np.testing.assert_array_equal(batch.pvalue, stats.chi2.sf(batch.statistic, 4))
+    for row, q in zip(y, batch.statistic, strict=True):
+        assert cochran_q(row, sigma).pvalue == stats.chi2.sf(cochran_q(row, sigma).statistic, 4)
+        assert dersimonian_laird(row, sigma).pvalue == stats.chi2.sf(q, 4)

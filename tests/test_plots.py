@@ -10,8 +10,9 @@ import pytest
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from scipy import stats
 
-from helpers.plots import forest_plot, shrinkage_plot
+from helpers.plots import forest_plot, funnel_plot, shrinkage_plot
 
 LABELS = ["A", "B", "C", "D"]
 EST = np.array([0.5, 1.0, 0.1, -0.2])
@@ -249,3 +250,84 @@ def test_shrinkage_labels_do_not_overlap_when_estimates_coincide():
 def test_shrinkage_plot_rejects_bad_input(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         shrinkage_plot(*args, **kwargs)
+
+
+# --- funnel_plot -------------------------------------------------------------
+
+FUNNEL_Y = np.array([0.9, 0.5, 0.3, 0.1, 0.6])
+FUNNEL_SIGMA = np.array([0.4, 0.3, 0.15, 0.1, 0.25])
+
+
+def test_funnel_plot_inverts_the_standard_error_axis_and_draws_every_study():
+    fig = funnel_plot(FUNNEL_Y, FUNNEL_SIGMA, xlabel="effect")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    studies = [line for line in ax.lines if line.get_label() == "studies"]
+    assert len(studies) == 1
+    np.testing.assert_allclose(studies[0].get_xdata(), FUNNEL_Y)
+    np.testing.assert_allclose(studies[0].get_ydata(), FUNNEL_SIGMA)
+    bottom, top = ax.get_ylim()
+    assert top == 0.0 and bottom > FUNNEL_SIGMA.max()  # precise studies at the top
+    assert ax.get_xlabel() == "effect" and ax.get_ylabel() == "standard error"
+
+
+def test_funnel_plot_contours_sit_at_the_significance_boundaries():
+    levels = (0.90, 0.95, 0.99)
+    fig = funnel_plot(FUNNEL_Y, FUNNEL_SIGMA, levels=levels)
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:3] == ["0.05 ≤ p < 0.1", "0.01 ≤ p < 0.05", "p < 0.01"]
+    # the contour lines: x = ±z * se, two per level
+    slopes = sorted(
+        abs(line.get_xdata()[-1] / line.get_ydata()[-1])
+        for line in ax.lines
+        if line.get_label().startswith("_") and line.get_ydata()[-1] > 0
+    )
+    expected = sorted(np.repeat(stats.norm.ppf(0.5 + np.array(levels) / 2), 2))
+    np.testing.assert_allclose(slopes, expected)
+
+
+def test_funnel_plot_center_and_filled_studies():
+    fig = funnel_plot(
+        FUNNEL_Y, FUNNEL_SIGMA, center=0.3, filled=([-0.2, -0.4], [0.3, 0.4]), levels=[0.95]
+    )
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.lines]
+    assert "pooled estimate" in labels and "95% pseudo-confidence funnel" in labels
+    filled = [line for line in ax.lines if line.get_label() == "filled by trim-and-fill"]
+    assert len(filled) == 1 and filled[0].get_marker() == "s"
+    assert filled[0].get_marker() != "o"  # told apart by marker, not colour alone
+    np.testing.assert_allclose(filled[0].get_xdata(), [-0.2, -0.4])
+    left, right = ax.get_xlim()
+    assert left < -0.4 and right > 0.9
+
+
+def test_funnel_plot_with_nothing_filled_draws_no_filled_marker():
+    fig = funnel_plot(FUNNEL_Y, FUNNEL_SIGMA, filled=([], []))
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert "filled by trim-and-fill" not in labels and "studies" in labels
+
+
+def test_funnel_plot_draws_on_a_given_axes():
+    fig, ax = plt.subplots()
+    assert funnel_plot(FUNNEL_Y, FUNNEL_SIGMA, ax=ax) is fig
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((FUNNEL_Y, FUNNEL_SIGMA[:3]), {}, ValueError, "same length|length"),
+        ((FUNNEL_Y, -FUNNEL_SIGMA), {}, ValueError, "sigma"),
+        ((FUNNEL_Y, FUNNEL_SIGMA), {"levels": [0.95, 1.0]}, ValueError, "levels"),
+        ((FUNNEL_Y, FUNNEL_SIGMA), {"levels": []}, ValueError, "levels"),
+        ((FUNNEL_Y, FUNNEL_SIGMA), {"center": np.nan}, ValueError, "center"),
+        ((FUNNEL_Y, FUNNEL_SIGMA), {"filled": ([0.1], [0.2], [0.3])}, ValueError, "filled"),
+        ((FUNNEL_Y, FUNNEL_SIGMA), {"filled": ([0.1], [-0.2])}, ValueError, "filled"),
+        ((FUNNEL_Y, FUNNEL_SIGMA), {"xlabel": 3}, TypeError, "xlabel"),
+        ((FUNNEL_Y, FUNNEL_SIGMA), {"label": None}, TypeError, "label"),
+        ((FUNNEL_Y, FUNNEL_SIGMA), {"ax": "axes"}, TypeError, "ax"),
+    ],
+)
+def test_funnel_plot_rejects_bad_input(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        funnel_plot(*args, **kwargs)
