@@ -46,7 +46,9 @@ one after the other:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import io
 import json
 import os
 import shutil
@@ -134,21 +136,30 @@ def autograder_zip(name: str) -> Path:
 
 
 def build_one(path: Path) -> Path:
-    """Run ``otter assign`` on one source; return the assignment's output folder."""
+    """Run ``otter assign`` on one source; return the assignment's output folder.
+
+    In this process (importing otter once serves every assignment); not from
+    threads, since otter assign changes the working directory while it runs.
+    """
+    from otter.assign import main as otter_assign
+
     name = path.stem
     out = OUT / name
     shutil.rmtree(out, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
-    otter = Path(sys.executable).with_name("otter")
-    done = subprocess.run(
-        [str(otter), "assign", str(path), str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    log, failure = io.StringIO(), ""
+    cwd = Path.cwd()
+    try:
+        os.chdir(ROOT)
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            otter_assign(str(path.resolve()), str(out.resolve()))
+    except Exception as err:  # reported with otter's output below
+        failure = f"{type(err).__name__}: {err}"
+    finally:
+        os.chdir(cwd)
     zips = sorted((out / "autograder").glob(f"{name}-autograder_*.zip"))
-    if done.returncode != 0 or len(zips) != 1:
-        raise RuntimeError(f"otter assign failed on {path.name}:\n{done.stdout}\n{done.stderr}")
+    if failure or len(zips) != 1:
+        raise RuntimeError(f"otter assign failed on {path.name}: {failure}\n{log.getvalue()}")
     zips[0].rename(autograder_zip(name))
     return out
 
@@ -160,15 +171,19 @@ def t_import() -> float:
     return time.perf_counter() - start
 
 
-def _build_and_grade(path: Path) -> tuple[dict, str | None]:
-    """Build one assignment and grade its solution; return its timing row and any failure."""
-    name = path.stem
+def _built(path: Path) -> tuple[Path | None, float, str | None]:
+    """Build one assignment: its output folder (None if it failed), seconds, failure."""
     start = time.perf_counter()
     try:
         out = build_one(path)
     except RuntimeError as err:
-        return {}, str(err)
-    build_seconds = time.perf_counter() - start
+        return None, time.perf_counter() - start, str(err)
+    return out, time.perf_counter() - start, None
+
+
+def _graded(path: Path, out: Path, build_seconds: float) -> tuple[dict, str | None]:
+    """Grade one built assignment's solution; return its timing row and any failure."""
+    name = path.stem
     row = grade_file(name, out / "autograder" / f"{name}.ipynb", TIMEOUT)
     qs = questions(path)
     possible = sum(q["points"] for q in qs if not q["manual"])
@@ -201,12 +216,17 @@ def build(names: list[str] | None = None, jobs: int = JOBS) -> dict:
     timing = json.loads(timing_path.read_text()) if timing_path.is_file() else {}
     timing.setdefault("assignments", {})
     jobs = max(1, min(jobs, len(paths)))
+    failures, graded = [], {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(_build_and_grade, paths))
-    failures = []
-    for path, (record, failure) in zip(paths, results, strict=True):
-        if record:
-            timing["assignments"][path.stem] = record
+        for path in paths:  # otter assign here, one after the other; gradings in the pool
+            out, seconds, failure = _built(path)
+            if failure:
+                failures.append(failure)
+            else:
+                graded[path] = pool.submit(_graded, path, out, seconds)
+    for path, future in graded.items():
+        record, failure = future.result()
+        timing["assignments"][path.stem] = record
         if failure:
             failures.append(failure)
     if failures:
