@@ -24,3 +24,8 @@ def test_glued_values_reads_hidden_and_displayed_glue():
     ]
     nb = nbformat.v4.new_notebook(cells=[cell])
     assert bench.glued_values(nb) == {"hidden": "0.123", "shown": "42"}
+
+
+def test_numbers_leave_out_the_builds_own_speeds():
+    glued = {"tau_median": "3.1", "nutpie_ess_s": "1234.5", "ratio_ess_s": "7.0"}
+    assert bench.numbers(glued) == {"tau_median": "3.1"}

@@ -32,7 +32,9 @@ A record (``_build/bench/<chapter>.json``) holds:
   ``load_1min``: the load average when the chapter started;
 - ``slowest_cells``: the three slowest code cells, to show where to look;
 - ``glued_sha256``: a digest of every value the chapter glues into its prose,
-  so that a cold and a warm run can be shown to print the same numbers.
+  so that a cold and a warm run can be shown to print the same numbers; values
+  that measure the build's own speed (names ending in ``_ess_s``, effective
+  draws per second) are left out, since no two runs share them.
 
 ``make bench COLD=1`` executes every chapter with empty compile caches (a new
 PyTensor ``base_compiledir`` per chapter, which also holds numba's caches; see
@@ -272,6 +274,9 @@ def _cell_seconds(cell) -> float | None:
     return (parse(end.replace("Z", "+00:00")) - parse(begin.replace("Z", "+00:00"))).total_seconds()
 
 
+TIMING_SUFFIX = "_ess_s"
+
+
 def glued_values(nb) -> dict[str, str]:
     """Return every value the executed notebook glues, ``{name: text/plain}``.
 
@@ -287,6 +292,11 @@ def glued_values(nb) -> dict[str, str]:
                 key = scrapbook.get("mime_prefix", "") + "text/plain"
                 values[scrapbook["name"]] = out.get("data", {}).get(key, "")
     return values
+
+
+def numbers(glued: dict[str, str]) -> dict[str, str]:
+    """Return the glued values a cold and a warm run must share: all but speeds (``*_ess_s``)."""
+    return {name: text for name, text in glued.items() if not name.endswith(TIMING_SUFFIX)}
 
 
 def record(notebook: Path, nb, measurement: dict, t_import: dict, *, cold: bool = False) -> dict:
@@ -313,7 +323,7 @@ def record(notebook: Path, nb, measurement: dict, t_import: dict, *, cold: bool 
         "t_import_cpu_seconds": round(t_import["cpu"], 2),
         "load_1min": round(measurement["load_1min"], 2),
         "glued_sha256": hashlib.sha256(
-            json.dumps(glued_values(nb), sort_keys=True).encode()
+            json.dumps(numbers(glued_values(nb)), sort_keys=True).encode()
         ).hexdigest(),
         "slowest_cells": [
             {"id": cid, "seconds": round(s, 2)} for s, cid in sorted(cells, reverse=True)[:3]
