@@ -8,7 +8,9 @@ BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
 # The installer of the lock: uv (pinned here, installed by pip into the venv)
 # installs exactly the pins of requirements.lock, in parallel, about 4 x faster
-# than pip. Bytecode is compiled on first import (only the modules in use).
+# than pip. Like pip, it compiles the bytecode at install time: with
+# PYTHONDONTWRITEBYTECODE set, nothing else would, and every import would
+# compile its modules again (T_import 10 s instead of 3 s).
 UV        := uv==0.13.9
 # The first Python >= 3.12 found; .python-version asks pyenv for 3.13.
 PYTHON    ?= $(shell for p in python3.13 python3.12 python3; do \
@@ -40,7 +42,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (3.13 recommended): install it, e.g. 'pyenv install 3.13', and run make again." >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(UV)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $@
 
