@@ -70,3 +70,20 @@ def test_setup_lowers_numba_optimisation_unless_numba_opt_is_set(monkeypatch):
         assert saved == numba.config.OPT
     finally:
         numba.config.OPT = saved
+
+
+def test_setup_imports_nutpie_only_for_a_chapter_that_uses_pymc():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from helpers import style\n"
+        "style.setup()\n"
+        "assert 'nutpie' not in sys.modules\n"
+        "import pymc\n"
+        "style.setup()\n"
+        "from nutpie import compile_pymc\n"
+        "assert compile_pymc._compile_pymc_model_numba._course_cached\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=300)
