@@ -140,8 +140,21 @@ notebooks: $(EXECUTED) ## execute every chapter that changed as a test (nbmake),
 check-site: book student $(AXE) ## test both built sites in a real browser (screenshots in _build/screens)
 	$(BIN)/python -m pytest tests/site
 
-# The last step records that every test passed for this commit (make release checks it).
-test: lint unit notebooks book student check-site ## everything: lint, unit tests, chapters, strict book build, student edition, site
+# The chapters' kernel uses one core most of the time (both only while a sampler
+# runs), so the unit tests and the assignments run beside the chapters on the
+# other core, at the lowest CPU priority (nice 19): they take only what the
+# chapters leave idle, and the chapters' measured times stay their own. Their
+# output is shown when they finish (_build/unit-and-assignments.log). The last
+# step records that every test passed for this commit (make release checks it).
+BESIDE_LOG := _build/unit-and-assignments.log
+test: lint ## everything: lint, unit tests, chapters, strict book build, student edition, site
+	@mkdir -p $(dir $(BESIDE_LOG))
+	@nice -n 19 $(MAKE) --no-print-directory unit assignments $(MATHJAX) $(AXE) > $(BESIDE_LOG) 2>&1 & beside=$$!; \
+	  $(MAKE) --no-print-directory notebooks; chapters=$$?; \
+	  wait $$beside; others=$$?; \
+	  echo "--- unit tests and assignments (run beside the chapters, nice 19) ---"; cat $(BESIDE_LOG); \
+	  test $$chapters -eq 0 -a $$others -eq 0
+	$(MAKE) --no-print-directory book student check-site
 	$(BIN)/python tools/release.py stamp
 
 colab-cell: $(STAMP) ## insert or update the hidden Colab set-up cell of every chapter and assignment

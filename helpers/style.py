@@ -29,6 +29,12 @@ no number changes. And it has LLVM optimise numba code at level 1 instead of
 less time and the small models of the course sample as fast. Without
 ``fastmath`` LLVM may not change a floating-point result at any level, so the
 draws are the same.
+
+Last, it lets the next kernel reuse that wrapper too: :func:`setup` has nutpie
+build it from generated source code that numba can cache on disk, next to
+PyTensor's code of the log density and keyed on it (``helpers._nutpie_cache``
+says how, and when nutpie's own wrapper is used instead). A model compiled
+before in any kernel then compiles in a third of the time, with the same draws.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ import arviz as az
 import matplotlib as mpl
 import pytensor
 from scipy import stats
+
+from helpers import _nutpie_cache
 
 __all__ = ["CI_KIND", "CI_PROB", "PALETTE", "Z_95", "setup"]
 
@@ -88,7 +96,8 @@ def setup() -> dict:
     Also switches off PyTensor's numba ``fastmath``, so that a seeded fit gives
     the same draws whether its compiled code is new or comes from the cache,
     and makes numba compile faster (optimisation level 1, a compiled helper
-    cached on disk; see the module notes). Call it before building any model.
+    and nutpie's wrappers of each model cached on disk; see the module notes).
+    Call it before compiling any model.
 
     Returns
     -------
@@ -102,6 +111,7 @@ def setup() -> dict:
     pytensor.config.numba__fastmath = False
     _numba_opt_level(1)
     _cache_numba_helpers()
+    _nutpie_cache.install()
     return {"ci_kind": CI_KIND, "ci_prob": CI_PROB}
 
 

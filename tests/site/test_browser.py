@@ -3,8 +3,10 @@
 Every page of the instructor site (``make book``) and of the student edition
 (``make student``) is served from 127.0.0.1 and opened in headless Chromium.
 Any request for another host is blocked and recorded, so a page that needs the
-network (a CDN MathJax, a remote font or script) fails here. A full-page
-screenshot of every page is saved under ``_build/screens/<site>/`` (JPEG).
+network (a CDN MathJax, a remote font or script) fails here. A screenshot of
+every page is saved under ``_build/screens/<site>/`` (JPEG): its first screen,
+or the whole page with ``SITE_SCREENSHOTS=full`` (a chapter is about 30 screens
+tall, and encoding it was a fifth of the browser's time).
 
 The browser work is done once per session, up front (:func:`crawl`): every
 page is opened once, in its own browser context, and everything the tests ask
@@ -52,6 +54,8 @@ THIRD_PARTY_ERRORS = {
 PAGE_TIMEOUT_MS = 30_000
 #: Pages open at a time (SITE_TEST_TABS overrides): one more than the cores.
 TABS = int(os.environ.get("SITE_TEST_TABS", (os.cpu_count() or 1) + 1))
+#: Screenshots of whole pages (SITE_SCREENSHOTS=full) rather than of the first screen.
+FULL_PAGE_SCREENSHOTS = os.environ.get("SITE_SCREENSHOTS") == "full"
 # axe-core from npm (tools/axe, installed by make check-site), injected into
 # every page; the rules of WCAG 2.0/2.1 levels A and AA.
 AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -173,8 +177,10 @@ async def _visit(browser, base: str, site: str, page: str) -> Visit:
         record.write_text(json.dumps(result.violations, indent=1))
         shot = SCREENS / site / (page.removesuffix(".html") + ".jpg")
         shot.parent.mkdir(parents=True, exist_ok=True)
-        # JPEG: a third faster than PNG to encode for a chapter 25,000 pixels tall
-        await tab.screenshot(path=str(shot), full_page=True, type="jpeg", quality=80)
+        # JPEG: a third faster than PNG to encode, for a whole chapter 25,000 pixels tall
+        await tab.screenshot(
+            path=str(shot), full_page=FULL_PAGE_SCREENSHOTS, type="jpeg", quality=80
+        )
         result.screenshot = str(shot)
         if page.removesuffix(".html") in chapter_ids():
             await _inspect_chapter(tab, result)  # last: it opens the solutions

@@ -107,9 +107,29 @@ def _student_corpus() -> tuple[tuple[str, str], ...]:
     return tuple(corpus)
 
 
+_WORD = re.compile(r"\w+")
+
+
+@cache
+def _student_words() -> tuple[frozenset[str], ...]:
+    """The words of each file of :func:`_student_corpus` (maximal runs of ``\\w``)."""
+    return tuple(frozenset(_WORD.findall(text)) for _, text in _student_corpus())
+
+
 def _leaks(needle: str) -> list[str]:
+    """The files of the student edition whose text contains ``needle``.
+
+    A word of ``needle`` with a non-word character on each side of it inside
+    ``needle`` is a whole word of any text containing ``needle``, so only the
+    files holding every such word are searched: the same answer, found faster.
+    """
     needle = htmltext.normalise(needle)
-    return [name for name, text in _student_corpus() if needle in text]
+    inner = {m.group() for m in _WORD.finditer(needle) if m.start() > 0 and m.end() < len(needle)}
+    return [
+        name
+        for (name, text), words in zip(_student_corpus(), _student_words(), strict=True)
+        if inner <= words and needle in text
+    ]
 
 
 def _chapters():
@@ -269,3 +289,21 @@ def test_the_reader_finds_both_solution_forms():
         [":class: dropdown", "A", "```py", "x", "```"],
         [":class: dropdown", "B text", "y = 2", "B end"],
     ]
+
+
+def test_the_leak_search_finds_what_the_student_edition_holds():
+    """Positive control of ``_leaks``: lines the student edition does hold are found,
+    in exactly the files a plain search of every file finds them in."""
+    root = require_site("student")
+    corpus = _student_corpus()
+    lines = []
+    for path in sorted((root / "notebooks").glob("*.ipynb")):  # 4 lines of each notebook
+        found = [ln for c in nbformat.read(path, 4).cells for ln in c.source.splitlines()]
+        found = [ln for ln in found if _meaningful(ln)]
+        lines += found[:: max(1, len(found) // 4)][:4]
+    assert len(lines) >= 40, "too few lines to test the search with"
+    for line in lines:
+        needle = htmltext.normalise(line)
+        found = _leaks(line)
+        assert found, f"{line!r} is in a student notebook but was not found"
+        assert found == [name for name, text in corpus if needle in text], line
