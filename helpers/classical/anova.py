@@ -67,9 +67,11 @@ def _two_arm_design(
     labels = pd.Categorical(df[group]).remove_unused_categories()
     if len(labels.categories) < 1:
         raise ValueError("df must contain at least one group")
-    counts = pd.crosstab(labels, t).reindex(columns=[0, 1], fill_value=0)
+    # units per (group, arm): column 0 control, 1 treated
+    counts = np.zeros((len(labels.categories), 2), dtype=int)
+    np.add.at(counts, (labels.codes, t), 1)
     short = []
-    for g, row in counts.iterrows():
+    for g, row in zip(labels.categories, counts, strict=True):
         for arm, label in ((0, "control"), (1, "treated")):
             if row[arm] == 0:
                 short.append(f"{g} (no {label} unit)")
