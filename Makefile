@@ -143,13 +143,18 @@ check-site: book student $(AXE) ## test both built sites in a real browser (scre
 # The chapters' kernel uses one core most of the time (both only while a sampler
 # runs), so the unit tests and the assignments run beside the chapters on the
 # other core, at the lowest CPU priority (nice 19): they take only what the
-# chapters leave idle, and the chapters' measured times stay their own. Their
-# output is shown when they finish (_build/unit-and-assignments.log). The last
-# step records that every test passed for this commit (make release checks it).
+# chapters leave idle, and the chapters' measured times stay their own. The
+# solutions are graded one at a time there (ASSIGNMENT_JOBS=1): Jupyter starts
+# each kernel in a session of its own, which Linux's autogroup scheduling
+# weighs like the chapter's kernel whatever its nice value, so two gradings at
+# once would take a share of the chapter's core. Their output is shown when
+# they finish (_build/unit-and-assignments.log). The last step records that
+# every test passed for this commit (make release checks it).
 BESIDE_LOG := _build/unit-and-assignments.log
 test: lint ## everything: lint, unit tests, chapters, strict book build, student edition, site
 	@mkdir -p $(dir $(BESIDE_LOG))
-	@nice -n 19 $(MAKE) --no-print-directory unit assignments $(MATHJAX) $(AXE) > $(BESIDE_LOG) 2>&1 & beside=$$!; \
+	@ASSIGNMENT_JOBS=1 nice -n 19 $(MAKE) --no-print-directory unit assignments $(MATHJAX) $(AXE) \
+	  > $(BESIDE_LOG) 2>&1 & beside=$$!; \
 	  $(MAKE) --no-print-directory notebooks; chapters=$$?; \
 	  wait $$beside; others=$$?; \
 	  echo "--- unit tests and assignments (run beside the chapters, nice 19) ---"; cat $(BESIDE_LOG); \

@@ -12,9 +12,9 @@ The browser work is done once per session, up front (:func:`crawl`): every
 page is opened once, in its own browser context, and everything the tests ask
 of it is recorded (errors, requests, images, math, links, the axe-core audit,
 the screenshot, and on chapter pages the exercises and the solutions, each
-solution clicked open); the searches run in the same pass. Pages are opened
-:data:`TABS` at a time (Chromium renders each in its own process, so a second
-core is used); the tests then check the records.
+solution clicked open); the searches run in the same pass, one tab per site.
+Pages are opened :data:`TABS` at a time (Chromium renders each in its own
+process, so a second core is used); the tests then check the records.
 """
 
 from __future__ import annotations
@@ -214,30 +214,40 @@ async def _inspect_chapter(tab, result: Visit) -> None:
         result.solutions.append(found)
 
 
-async def _search(browser, base: str, word: str) -> list[str] | str:
-    """Search the site for ``word`` (its search page); return the pages found, or the error."""
+async def _search(browser, base: str, words: list[str]) -> list[list[str] | str]:
+    """Search the site for each of ``words`` (its search page, one after the other in
+    one tab, as a reader searching again would); return the pages found for each,
+    or the error."""
     context = await browser.new_context()
 
     async def route(r):
         await (r.continue_() if r.request.url.startswith(base) else r.abort())
 
     await context.route("**/*", route)
+    found = []
     try:
         tab = await context.new_page()
-        await tab.goto(urljoin(base, f"search.html?q={word}"), wait_until="load")
-        await tab.locator("#search-results .search-summary").wait_for(timeout=PAGE_TIMEOUT_MS)
-        await tab.wait_for_function(
-            "() => /found/i.test(document.querySelector('#search-results .search-summary')"
-            ".textContent)",
-            timeout=PAGE_TIMEOUT_MS,
-        )
-        return await tab.locator("#search-results ul.search li a").evaluate_all(
-            "els => els.map(a => new URL(a.href).pathname)"
-        )
-    except Exception as err:
-        return f"{type(err).__name__}: {err}"
+        for word in words:
+            try:
+                await tab.goto(urljoin(base, f"search.html?q={word}"), wait_until="load")
+                await tab.locator("#search-results .search-summary").wait_for(
+                    timeout=PAGE_TIMEOUT_MS
+                )
+                await tab.wait_for_function(
+                    "() => /found/i.test(document.querySelector("
+                    "'#search-results .search-summary').textContent)",
+                    timeout=PAGE_TIMEOUT_MS,
+                )
+                found.append(
+                    await tab.locator("#search-results ul.search li a").evaluate_all(
+                        "els => els.map(a => new URL(a.href).pathname)"
+                    )
+                )
+            except Exception as err:
+                found.append(f"{type(err).__name__}: {err}")
     finally:
         await context.close()
+    return found
 
 
 async def _crawl_all(servers: dict, searches: dict) -> tuple[dict, dict]:
@@ -250,18 +260,23 @@ async def _crawl_all(servers: dict, searches: dict) -> tuple[dict, dict]:
             return await job(*args)
 
     targets = [(site, page) for site in SITES if site in servers for page in pages(site)]
+    asked = {site: [key for key in searches if key[0] == site] for site in servers}
     async with async_playwright() as pw:
         browser = await launch_chromium(pw)
         try:
-            found = await asyncio.gather(
+            found = await asyncio.gather(  # the searches first: each is a long job
+                *(
+                    gated(_search, browser, servers[site], [searches[key][1] for key in keys])
+                    for site, keys in asked.items()
+                ),
                 *(gated(_visit, browser, servers[site], site, page) for site, page in targets),
-                *(gated(_search, browser, servers[site], word) for site, word in searches.values()),
             )
         finally:
             await browser.close()
-    return dict(zip(targets, found[: len(targets)], strict=True)), dict(
-        zip(searches, found[len(targets) :], strict=True)
-    )
+    results = {}
+    for keys, hits in zip(asked.values(), found[: len(asked)], strict=True):
+        results.update(zip(keys, hits, strict=True))
+    return dict(zip(targets, found[len(asked) :], strict=True)), results
 
 
 @pytest.fixture(scope="session")
