@@ -142,8 +142,9 @@ check-site: book student $(AXE) ## test both built sites in a real browser (scre
 
 # The chapters' kernel uses one core most of the time (both only while a sampler
 # runs), so the unit tests and the assignments run beside the chapters on the
-# other core, at the lowest CPU priority (nice 19): they take only what the
-# chapters leave idle, and the chapters' measured times stay their own. The
+# other core, at the lowest CPU priority (nice 19): they take mostly what the
+# chapters leave idle (a chapter's measured time still includes that sharing,
+# of memory bandwidth and of the second core while it samples). The
 # solutions are graded one at a time there (ASSIGNMENT_JOBS=1): Jupyter starts
 # each kernel in a session of its own, which Linux's autogroup scheduling
 # weighs like the chapter's kernel whatever its nice value, so two gradings at
