@@ -78,7 +78,10 @@ $(AXE): $(AXE_NPM)/package-lock.json
 # environment changed.
 NBMAKE    := $(BIN)/python -m pytest -p tools.nbmake_bench --nbmake --nbmake-timeout=300 -p no:cacheprovider
 EXECUTED  := _build/bench/.executed
+# The chapters draw their models with pm.model_to_graphviz, which runs Graphviz's dot.
+NEED_DOT  := @command -v dot >/dev/null || { echo "Graphviz's dot is needed to draw the chapters' models, e.g. apt-get install -y graphviz" >&2; exit 1; }
 $(EXECUTED): $(CHAPTERS) $(HELPERS_SRC) tools/bench.py tools/nbmake_bench.py _config.yml $(STAMP)
+	$(NEED_DOT)
 	@mkdir -p $(@D)
 	$(NBMAKE) $(if $(filter-out $(CHAPTERS),$?),$(CHAPTERS),$(filter $(CHAPTERS),$?))
 	@touch $@
@@ -89,6 +92,7 @@ _build/bench.json: $(EXECUTED) _toc.yml
 # COLD=1: every chapter with empty PyTensor/numba compile caches, recorded
 # beside the warm measurement (_build/bench-cold), nothing cached for the book.
 bench: $(STAMP) ## execute and measure every chapter afresh (COLD=1: with empty compile caches)
+	$(NEED_DOT)
 ifeq ($(COLD),1)
 	rm -rf _build/bench-cold
 	$(NBMAKE) --bench-cold $(CHAPTERS)

@@ -100,6 +100,8 @@ def render(root: Path = ROOT) -> str:
         "  - conda-forge",
         "dependencies:",
         f"  - python={python}",
+        "  # the dot binary, which pm.model_to_graphviz runs (PyPI's graphviz only calls it)",
+        "  - graphviz",
         "  - pip",
         "  - pip:",
         *[f"      - {pin}" for pin in runtime_closure(root)],

@@ -185,6 +185,28 @@ def test_ci_installs_chromium_and_forbids_skipping_the_browser_tests():
     assert run.index("REQUIRE_BROWSER=1") < run.index("make test")
 
 
+def _chapters_drawing_models():
+    return [
+        p.name
+        for p in sorted((ROOT / "book").glob("[0-9]*.ipynb"))
+        if "model_to_graphviz" in p.read_text()
+    ]
+
+
+def test_graphviz_dot_is_installed_wherever_chapters_draw_models():
+    """pm.model_to_graphviz runs Graphviz's dot, which no PyPI package installs.
+
+    CI installs Debian's graphviz, Binder conda-forge's (environment.yml), and
+    the README names it beside Chromium.
+    """
+    assert _chapters_drawing_models(), "no chapter draws its model: drop this test and Graphviz"
+    run = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"command -v dot .*missing\+=\(graphviz\)", run)
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert "graphviz" in env["dependencies"], "Binder has no dot: run `make lock`"
+    assert "apt-get install -y graphviz" in " ".join((ROOT / "README.md").read_text().split())
+
+
 def test_repository_url_has_one_source():
     """_config.yml is the single source of the repository URL.
 
