@@ -29,3 +29,17 @@ def test_glued_values_reads_hidden_and_displayed_glue():
 def test_numbers_leave_out_the_builds_own_speeds():
     glued = {"tau_median": "3.1", "nutpie_ess_s": "1234.5", "ratio_ess_s": "7.0"}
     assert bench.numbers(glued) == {"tau_median": "3.1"}
+
+
+def test_printed_warnings_are_found_in_stderr_only():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x", id="c1")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="a.py:3: UserWarning: odd\n  f()\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="UserWarning: printed on purpose\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="Sampling 4 chains\n"),
+    ]
+    nb.cells = [cell]
+    assert bench.printed_warnings(nb) == ["c1: UserWarning: odd"]
+    cell.outputs = cell.outputs[1:]
+    assert bench.printed_warnings(nb) == []

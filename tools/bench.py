@@ -50,6 +50,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -294,6 +295,24 @@ def glued_values(nb) -> dict[str, str]:
     return values
 
 
+_WARNING = re.compile(r"\b(\w*Warning): (.*)")
+
+
+def printed_warnings(nb) -> list[str]:
+    """Return every warning the executed notebook printed, as ``"cell id: Category: text"``.
+
+    Warnings go to stderr, which the website hides (``stderr_output: remove``)
+    but a learner running the notebook sees.
+    """
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                for match in _WARNING.finditer(out.get("text", "")):
+                    found.append(f"{cell.get('id', '?')}: {match.group(1)}: {match.group(2)}")
+    return found
+
+
 def numbers(glued: dict[str, str]) -> dict[str, str]:
     """Return the glued values a cold and a warm run must share: all but speeds (``*_ess_s``)."""
     return {name: text for name, text in glued.items() if not name.endswith(TIMING_SUFFIX)}
@@ -325,6 +344,7 @@ def record(notebook: Path, nb, measurement: dict, t_import: dict, *, cold: bool 
         "glued_sha256": hashlib.sha256(
             json.dumps(numbers(glued_values(nb)), sort_keys=True).encode()
         ).hexdigest(),
+        "warnings": printed_warnings(nb),
         "slowest_cells": [
             {"id": cid, "seconds": round(s, 2)} for s, cid in sorted(cells, reverse=True)[:3]
         ],

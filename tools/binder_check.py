@@ -9,7 +9,8 @@ repository:
 2. a fresh Python 3.13 virtual environment with repo2docker's base packages
    for Python 3.13 (:data:`REPO2DOCKER_BASE`), then the ``pip`` section of the
    tree's ``environment.yml`` (repo2docker installs it into that same
-   environment), then the tree's ``postBuild``;
+   environment), then the tree's ``postBuild``; its one conda package besides
+   Python and pip, Graphviz, is stood in for by this machine's ``dot``;
 3. JupyterLab on 127.0.0.1 in that tree, with a fresh home directory (no
    PyTensor compile cache, as on Binder);
 4. headless Chromium (Debian's, driven by Playwright) opens the URL path of

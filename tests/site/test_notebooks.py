@@ -108,3 +108,24 @@ def test_reader_notebook_links_go_to_the_website(chapter):
         if url.startswith(base):
             page = urlparse(url).path.removeprefix(urlparse(base).path)
             assert (SITES["instructor"] / page).is_file(), f"{chapter}: {url} is not a page"
+
+
+#: Warnings a chapter may print, each because its prose discusses it: the
+#: Pareto k-hat diagnostic of leave-one-out is one of chapter 8's lessons.
+EXPECTED_WARNINGS = {
+    "book/08_checking": ("UserWarning: Estimated shape parameter of Pareto distribution",),
+}
+
+
+def test_chapter_prints_no_warning_its_prose_does_not_discuss(bench, chapter):
+    """A learner running the notebook sees every warning (the website hides stderr)."""
+    rows = {row["chapter"]: row for row in bench["chapters"]}
+    row = rows[f"{chapter}.ipynb"]
+    assert "warnings" in row, "bench.json predates the warnings record: run make bench"
+    allowed = EXPECTED_WARNINGS.get(chapter, ())
+    unexpected = [w for w in row["warnings"] if not any(a in w for a in allowed)]
+    assert not unexpected, f"{chapter} prints warnings a learner would see: {unexpected}"
+    for expected in allowed:
+        assert any(expected in w for w in row["warnings"]), (
+            f"{chapter} no longer prints {expected!r}: drop it from EXPECTED_WARNINGS"
+        )
