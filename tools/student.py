@@ -1,6 +1,11 @@
 """Build the student edition: the same course with every solution cut out.
 
 Usage: ``python tools/student.py`` after ``make book`` (``make student`` does both).
+It has two steps, which ``make test`` runs apart: ``python tools/student.py
+site`` needs only the chapters' execution (``make notebooks``), so it runs
+while the instructor site is built; ``python tools/student.py notebooks``
+then writes the reader notebooks, which take the numbers of figures,
+equations and exercises from the instructor build.
 
 Solutions come in two forms (CONTRIBUTING.md): a ``{solution}`` directive in a
 markdown cell, and the gated form, a ``{solution-start}`` directive, code and
@@ -218,13 +223,17 @@ def _student_config() -> dict:
 
 
 def build() -> None:
-    """Write the stripped notebooks and build the student website."""
+    """Build the student website, then write its reader notebooks."""
+    build_site()
+    write_notebooks()
+
+
+def build_site() -> None:
+    """Build the student website from the stripped executed chapters."""
     # Start from nothing: Sphinx reloads an existing search index and keeps the
     # words of earlier builds in it, so a stale build could carry old text.
     for folder in (SOURCE_TREE, OUTPUT, BUILD / "student-build"):
         shutil.rmtree(folder, ignore_errors=True)
-    notebooks_dir = OUTPUT / "notebooks"
-    notebooks_dir.mkdir(parents=True)
     (SOURCE_TREE / "_build").mkdir(parents=True)
 
     chapter_paths = chapters()
@@ -255,32 +264,10 @@ def build() -> None:
         + yaml.safe_dump(_student_config(), sort_keys=False)
     )
 
-    from tools import notebooks as reader
-
-    site = reader.site_from_build(edition="student")
-    bib = reader.bibliography()
-    exercises = reader.exercise_numbers(reader.chapter_sources())
-    clean = {}
     for notebook in chapter_paths:
         rel = notebook.relative_to(ROOT)
-        source, removed = strip_solutions(nbformat.read(notebook, as_version=4))
-        executed, removed_executed = strip_solutions(_executed(notebook))
-        if removed != removed_executed:
-            sys.exit(f"{rel}: the executed copy has different solutions; run make book")
+        executed, removed = _stripped_executed(notebook)
         nbformat.write(executed, SOURCE_TREE / rel)
-        # The learner's notebook: plain Markdown, glued values filled in (tools/notebooks.py).
-        clean[rel] = reader.convert(
-            source,
-            reader.glue_values(executed),
-            docname=rel.with_suffix("").as_posix(),
-            site=site,
-            bib=bib,
-            exercises=exercises,
-        )
-        left = reader.notebook_markup(clean[rel])
-        if left:
-            sys.exit(f"{rel}: MyST markup left in the student notebook: {left}")
-        nbformat.write(clean[rel], notebooks_dir / notebook.name)
         print(f"{rel}: {removed} solutions removed")
 
     subprocess.run(
@@ -297,11 +284,59 @@ def build() -> None:
         check=True,
     )
     shutil.copytree(BUILD / "student-build" / "_build" / "html", OUTPUT, dirs_exist_ok=True)
-    for rel, nb in clean.items():  # the download button offers the clean notebook
-        nbformat.write(nb, OUTPUT / "_sources" / rel)
+
+
+def _stripped_executed(notebook: Path) -> tuple[nbformat.NotebookNode, int]:
+    """Return the executed chapter without its solutions, and how many were removed."""
+    _, removed = strip_solutions(nbformat.read(notebook, as_version=4))
+    executed, removed_executed = strip_solutions(_executed(notebook))
+    if removed != removed_executed:
+        rel = notebook.relative_to(ROOT)
+        sys.exit(f"{rel}: the executed copy has different solutions; run make book")
+    return executed, removed
+
+
+def write_notebooks() -> None:
+    """Write the student reader notebooks, and offer them for download on the site.
+
+    Runs after :func:`build_site` and after the instructor build, whose
+    Sphinx environment numbers the figures, equations and exercises.
+    """
+    from tools import notebooks as reader
+
+    if not (OUTPUT / "index.html").is_file():
+        sys.exit("the student site is not built: run python tools/student.py site first")
+    site = reader.site_from_build(edition="student")
+    bib = reader.bibliography()
+    exercises = reader.exercise_numbers(reader.chapter_sources())
+    notebooks_dir = OUTPUT / "notebooks"
+    shutil.rmtree(notebooks_dir, ignore_errors=True)
+    notebooks_dir.mkdir(parents=True)
+    for notebook in chapters():
+        rel = notebook.relative_to(ROOT)
+        source, _ = strip_solutions(nbformat.read(notebook, as_version=4))
+        executed, _ = _stripped_executed(notebook)
+        # The learner's notebook: plain Markdown, glued values filled in (tools/notebooks.py).
+        clean = reader.convert(
+            source,
+            reader.glue_values(executed),
+            docname=rel.with_suffix("").as_posix(),
+            site=site,
+            bib=bib,
+            exercises=exercises,
+        )
+        left = reader.notebook_markup(clean)
+        if left:
+            sys.exit(f"{rel}: MyST markup left in the student notebook: {left}")
+        nbformat.write(clean, notebooks_dir / notebook.name)
+        nbformat.write(clean, OUTPUT / "_sources" / rel)  # what the download button offers
     size = sum(f.stat().st_size for f in OUTPUT.rglob("*") if f.is_file())
     print(f"Student edition: {OUTPUT.relative_to(ROOT)} ({size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":
-    build()
+    steps = {"site": build_site, "notebooks": write_notebooks}
+    step = sys.argv[1] if len(sys.argv) > 1 else None
+    if step is not None and step not in steps:
+        sys.exit(f"usage: python tools/student.py [{' | '.join(steps)}]")
+    (steps[step] if step else build)()
