@@ -266,7 +266,10 @@ def build_site() -> None:
 
     for notebook in chapter_paths:
         rel = notebook.relative_to(ROOT)
-        executed, removed = _stripped_executed(notebook)
+        _, removed = strip_solutions(nbformat.read(notebook, as_version=4))
+        executed, removed_executed = strip_solutions(_executed(notebook))
+        if removed != removed_executed:
+            sys.exit(f"{rel}: the executed copy has different solutions; run make book")
         nbformat.write(executed, SOURCE_TREE / rel)
         print(f"{rel}: {removed} solutions removed")
 
@@ -284,16 +287,6 @@ def build_site() -> None:
         check=True,
     )
     shutil.copytree(BUILD / "student-build" / "_build" / "html", OUTPUT, dirs_exist_ok=True)
-
-
-def _stripped_executed(notebook: Path) -> tuple[nbformat.NotebookNode, int]:
-    """Return the executed chapter without its solutions, and how many were removed."""
-    _, removed = strip_solutions(nbformat.read(notebook, as_version=4))
-    executed, removed_executed = strip_solutions(_executed(notebook))
-    if removed != removed_executed:
-        rel = notebook.relative_to(ROOT)
-        sys.exit(f"{rel}: the executed copy has different solutions; run make book")
-    return executed, removed
 
 
 def write_notebooks() -> None:
@@ -315,7 +308,7 @@ def write_notebooks() -> None:
     for notebook in chapters():
         rel = notebook.relative_to(ROOT)
         source, _ = strip_solutions(nbformat.read(notebook, as_version=4))
-        executed, _ = _stripped_executed(notebook)
+        executed = nbformat.read(SOURCE_TREE / rel, as_version=4)  # stripped by build_site
         # The learner's notebook: plain Markdown, glued values filled in (tools/notebooks.py).
         clean = reader.convert(
             source,
