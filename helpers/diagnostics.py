@@ -248,20 +248,31 @@ def compare_with_exact(
     probs = [float(p) for p in exact.columns]
     if not all(0 < p < 1 for p in probs):
         raise ValueError(f"exact's columns must be probabilities in (0, 1), got {probs}")
-    rows = []
-    for label in exact.index:
-        values = _element(posterior, label, group_var)
-        draws = values.to_dataset(name="x")
-        for column, p in zip(exact.columns, probs, strict=True):
-            rows.append(
-                {
-                    "quantity": label,
-                    "prob": p,
-                    "exact": float(exact.loc[label, column]),
-                    "mcmc": float(values.quantile(p, dim=("chain", "draw"))),
-                    "mcse": float(az.mcse(draws, method="quantile", prob=p)["x"]),
-                }
-            )
+    # every row's draws side by side, so that each probability takes one quantile
+    # and one MCSE computation for all rows (the same numbers, row by row)
+    draws = xr.concat(
+        [
+            xr.DataArray(_element(posterior, label, group_var).transpose("chain", "draw").values)
+            for label in exact.index
+        ],
+        dim="row",
+    ).rename({"dim_0": "chain", "dim_1": "draw"})
+    mcmc = {p: draws.quantile(p, dim=("chain", "draw")).values for p in probs}
+    mcse = {
+        p: az.mcse(draws.to_dataset(name="x"), method="quantile", prob=p)["x"].values
+        for p in probs
+    }
+    rows = [
+        {
+            "quantity": label,
+            "prob": p,
+            "exact": float(exact.loc[label, column]),
+            "mcmc": float(mcmc[p][row]),
+            "mcse": float(mcse[p][row]),
+        }
+        for row, label in enumerate(exact.index)
+        for column, p in zip(exact.columns, probs, strict=True)
+    ]
     return _result(rows, z_max)
 
 
