@@ -259,8 +259,7 @@ def compare_with_exact(
     ).rename({"dim_0": "chain", "dim_1": "draw"})
     mcmc = {p: draws.quantile(p, dim=("chain", "draw")).values for p in probs}
     mcse = {
-        p: az.mcse(draws.to_dataset(name="x"), method="quantile", prob=p)["x"].values
-        for p in probs
+        p: az.mcse(draws.to_dataset(name="x"), method="quantile", prob=p)["x"].values for p in probs
     }
     rows = [
         {
