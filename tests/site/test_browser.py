@@ -12,7 +12,7 @@ The browser work is done once per session, up front (:func:`crawl`): every
 page is opened once, in its own browser context, and everything the tests ask
 of it is recorded (errors, requests, images, math, links, the axe-core audit,
 the screenshot, and on chapter pages the exercises and the solutions, each
-solution clicked open); the searches run in the same pass, one tab per site.
+solution clicked open); the searches run in the same pass, one tab per site, beside the pages.
 Pages are opened :data:`TABS` at a time (Chromium renders each in its own
 process, so a second core is used); the tests then check the records.
 """
@@ -264,9 +264,12 @@ async def _crawl_all(servers: dict, searches: dict) -> tuple[dict, dict]:
     async with async_playwright() as pw:
         browser = await launch_chromium(pw)
         try:
-            found = await asyncio.gather(  # the searches first: each is a long job
+            # The searches (one tab per site, a long job each) run outside the gate,
+            # beside the pages: they mostly wait on the search page's timers and
+            # fetches, and holding two of the gate's tabs left a core idle.
+            found = await asyncio.gather(
                 *(
-                    gated(_search, browser, servers[site], [searches[key][1] for key in keys])
+                    _search(browser, servers[site], [searches[key][1] for key in keys])
                     for site, keys in asked.items()
                 ),
                 *(gated(_visit, browser, servers[site], site, page) for site, page in targets),
