@@ -131,11 +131,13 @@ def test_compare_with_exact_passes_a_correct_sampler(rng):
     assert list(result.table.columns) == ["quantity", "prob", "exact", "mcmc", "mcse", "z"]
     assert result.table["quantity"].tolist() == ["mu"] * 3 + ["A"] * 3 + ["B"] * 3
     assert result.ok and result.max_abs_z == result.table["z"].abs().max() < 4
-    # the same numbers as computing them by hand, element by element
-    draws = idata.posterior["theta"].sel(school="B")
-    mcse = float(az.mcse(draws.to_dataset(name="x"), method="quantile", prob=0.9)["x"])
-    assert result.table["mcse"].iloc[-1] == mcse
-    assert result.table["mcmc"].iloc[-1] == float(draws.quantile(0.9, dim=("chain", "draw")))
+    # the same numbers as computing them by hand, element by element, in every row
+    for row in result.table.itertuples():
+        post = idata.posterior
+        draws = post["mu"] if row.quantity == "mu" else post["theta"].sel(school=row.quantity)
+        mcse = az.mcse(draws.to_dataset(name="x"), method="quantile", prob=row.prob)["x"]
+        assert row.mcse == float(mcse)
+        assert row.mcmc == float(draws.quantile(row.prob, dim=("chain", "draw")))
 
 
 def test_compare_with_exact_accepts_indexed_rows_and_flags_a_bias(rng):
