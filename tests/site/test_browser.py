@@ -12,9 +12,10 @@ The browser work is done once per session, up front (:func:`crawl`): every
 page is opened once, in its own browser context, and everything the tests ask
 of it is recorded (errors, requests, images, math, links, the axe-core audit,
 the screenshot, and on chapter pages the exercises and the solutions, each
-solution clicked open); the searches run in the same pass, one tab per site, beside the pages.
-Pages are opened :data:`TABS` at a time (Chromium renders each in its own
-process, so a second core is used); the tests then check the records.
+solution clicked open); the searches run in the same pass, one tab per site,
+beside the pages. Pages are opened :data:`TABS` at a time (Chromium renders
+each in its own process, so a second core is used); the tests then check the
+records.
 """
 
 from __future__ import annotations
@@ -192,41 +193,26 @@ async def _visit(browser, base: str, site: str, page: str) -> Visit:
     return result
 
 
-# What _inspect_chapter records before it clicks anything, read in one pass (one
-# layout of the page, where Playwright's is_visible costs a round trip and a layout
-# each). Visible has Playwright's meaning: a non-empty box, not visibility:hidden.
-_CHAPTER_JS = """() => {
-  const visible = el => {
-    const box = el.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
-  };
-  return {
-    exercises: [...document.querySelectorAll('div.exercise')].map(visible),
-    solution_elements: document.querySelectorAll('div.solution, .solution').length,
-    launch: [...document.querySelectorAll('a[href*="mybinder.org"], a[href*="colab.research"]')]
-        .map(a => a.href),
-    solutions: [...document.querySelectorAll('div.solution')].map(solution => {
-      const title = solution.querySelector(':scope > .admonition-title');
-      const bodies = [...solution.querySelectorAll(':scope > :not(.admonition-title):not(button)')];
-      return {title: !!title && visible(title), bodies: bodies.length,
-              visible: bodies.flatMap((body, j) => visible(body) ? [j] : []), opens: false};
-    }),
-  };
-}"""
-
-
 async def _inspect_chapter(tab, result: Visit) -> None:
     """Record the exercises, the launch buttons and each solution, then click each open."""
-    found = await tab.evaluate(_CHAPTER_JS)
-    result.exercises, result.launch = found["exercises"], found["launch"]
-    result.solution_elements, result.solutions = found["solution_elements"], found["solutions"]
+    exercises = tab.locator("div.exercise")
+    result.exercises = [await exercises.nth(i).is_visible() for i in range(await exercises.count())]
+    result.solution_elements = await tab.locator("div.solution, .solution").count()
+    result.launch = await tab.locator(
+        'a[href*="mybinder.org"], a[href*="colab.research"]'
+    ).evaluate_all("els => els.map(a => a.href)")
     solutions = tab.locator("div.solution")
-    for i, solution in enumerate(result.solutions):
-        if solution["title"] and solution["bodies"]:  # a reader can still open it
-            await solutions.nth(i).locator(":scope > .admonition-title").click()
-            body = solutions.nth(i).locator(":scope > :not(.admonition-title):not(button)")
+    for i in range(await solutions.count()):
+        solution = solutions.nth(i)
+        title = solution.locator(":scope > .admonition-title")
+        body = solution.locator(":scope > :not(.admonition-title):not(button)")
+        found = {"title": await title.is_visible(), "bodies": await body.count(), "opens": False}
+        found["visible"] = [j for j in range(found["bodies"]) if await body.nth(j).is_visible()]
+        if found["title"] and found["bodies"]:
+            await title.click()  # a reader can still open it
             await body.first.wait_for(state="visible")
-            solution["opens"] = True
+            found["opens"] = True
+        result.solutions.append(found)
 
 
 async def _search(browser, base: str, words: list[str]) -> list[list[str] | str]:
