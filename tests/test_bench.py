@@ -43,3 +43,9 @@ def test_printed_warnings_are_found_in_stderr_only():
     assert bench.printed_warnings(nb) == ["c1: UserWarning: odd"]
     cell.outputs = cell.outputs[1:]
     assert bench.printed_warnings(nb) == []
+
+
+def test_measured_client_stops_the_kernel_at_once_unless_asked_otherwise():
+    nb = nbformat.v4.new_notebook()
+    assert bench.MeasuredClient(nb).shutdown_kernel == "immediate"
+    assert bench.MeasuredClient(nb, shutdown_kernel="graceful").shutdown_kernel == "graceful"
