@@ -71,6 +71,28 @@ def test_notebooks_follow_conventions(nb):
             assert alt, f"{nb.name} cell {i}: figure without alt text"
 
 
+#: A chapter's code cells are short: at most this many over LONG_CELL_LINES lines
+#: (the generated Colab set-up cell aside), so computing, showing and checking
+#: stay in cells of their own (CONTRIBUTING.md, "Shape").
+MAX_LONG_CELLS, LONG_CELL_LINES = 2, 25
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_have_at_most_two_long_code_cells(nb):
+    cells = json.loads(nb.read_text())["cells"]
+    long = [
+        cell.get("id")
+        for cell in cells
+        if cell["cell_type"] == "code"
+        and "colab-setup" not in cell.get("metadata", {}).get("tags", [])
+        and len("".join(cell["source"]).splitlines()) > LONG_CELL_LINES
+    ]
+    assert len(long) <= MAX_LONG_CELLS, (
+        f"{nb.name}: code cells {long} are over {LONG_CELL_LINES} lines; "
+        f"at most {MAX_LONG_CELLS} may be"
+    )
+
+
 def _lock_pins():
     lines = (ROOT / "requirements.lock").read_text().splitlines()
     return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
