@@ -30,6 +30,17 @@ less time and the small models of the course sample as fast. Without
 ``fastmath`` LLVM may not change a floating-point result at any level, so the
 draws are the same.
 
+It also spares each kernel a C compilation that nothing uses. PyMC computes a
+model's starting point with a small function in PyTensor's ``FAST_COMPILE``
+mode, which runs in Python; but building it imports PyTensor's C virtual
+machine, and with an empty cache g++ first compiles that extension (about
+0.8 s, in every chapter that fits a model). :func:`setup` imports the virtual
+machine's module once with ``pytensor.config.cxx`` empty, PyTensor's
+documented switch that leaves the C machine out, and then restores ``cxx``:
+the starting points are computed by the same Python code, and every other
+compilation (numba, which the models use, and the graph rewrites, some of
+which read ``cxx``) is untouched.
+
 Last, it lets the next kernel reuse that wrapper too: :func:`setup` has nutpie
 build it from generated source code that numba can cache on disk, next to
 PyTensor's code of the log density and keyed on it (``helpers._nutpie_cache``
@@ -39,6 +50,7 @@ before in any kernel then compiles in a third of the time, with the same draws.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -97,7 +109,8 @@ def setup() -> dict:
     Also switches off PyTensor's numba ``fastmath``, so that a seeded fit gives
     the same draws whether its compiled code is new or comes from the cache,
     and makes numba compile faster (optimisation level 1, a compiled helper
-    and nutpie's wrappers of each model cached on disk; see the module notes).
+    and nutpie's wrappers of each model cached on disk; see the module notes),
+    and leaves out PyTensor's C virtual machine, which no model uses.
     Call it before compiling any model.
 
     Returns
@@ -110,10 +123,29 @@ def setup() -> dict:
     az.rcParams["stats.ci_kind"] = CI_KIND
     az.rcParams["stats.ci_prob"] = CI_PROB
     pytensor.config.numba__fastmath = False
+    _without_c_virtual_machine()
     _numba_opt_level(1)
     _cache_numba_helpers()
     _cache_nutpie_wrappers()
     return {"ci_kind": CI_KIND, "ci_prob": CI_PROB}
+
+
+def _without_c_virtual_machine() -> None:
+    """Import PyTensor's virtual machines without the C one (see the module notes).
+
+    With ``pytensor.config.cxx`` empty, ``pytensor.link.c.cvm`` imports without
+    defining ``CVM``, and PyTensor then builds every function that would have
+    used it with its Python machine. Nothing changes if the module was already
+    imported.
+    """
+    if "pytensor.link.c.cvm" in sys.modules:
+        return
+    compiler = pytensor.config.cxx
+    pytensor.config.cxx = ""
+    try:
+        importlib.import_module("pytensor.link.c.cvm")
+    finally:
+        pytensor.config.cxx = compiler
 
 
 def _numba_opt_level(level: int) -> None:

@@ -32,6 +32,31 @@ def test_setup_turns_off_numba_fastmath_for_reproducible_fits():
         pytensor.config.numba__fastmath = True
 
 
+def test_setup_leaves_out_pytensors_c_virtual_machine_and_keeps_its_compiler(tmp_path):
+    import subprocess
+    import sys
+
+    # PyMC's starting point of a model: a FAST_COMPILE function, run in Python,
+    # whose virtual machine imported (and, with an empty cache, compiled)
+    # PyTensor's C extension before setup()
+    script = (
+        "import math, sys\n"
+        "import pymc as pm, pytensor\n"
+        "from helpers import style\n"
+        "compiler = pytensor.config.cxx\n"
+        "style.setup()\n"
+        "assert compiler and pytensor.config.cxx == compiler\n"
+        "with pm.Model() as model:\n"
+        "    pm.HalfNormal('tau', sigma=2.0)\n"
+        "point = model.initial_point()\n"
+        "assert abs(point['tau_log__'] - math.log(2.0)) < 1e-12, point\n"
+        "assert 'pytensor.link.c.lazylinker_c' not in sys.modules\n"
+    )
+    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={tmp_path}"}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env)
+    assert not list(tmp_path.rglob("lazylinker_ext"))
+
+
 def test_z_95_is_the_quantile_of_the_course_interval():
     from scipy import stats
 
