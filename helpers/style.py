@@ -33,8 +33,8 @@ draws are the same.
 It also spares each kernel a C compilation that nothing uses. PyMC computes a
 model's starting point with a small function in PyTensor's ``FAST_COMPILE``
 mode, which runs in Python; but building it imports PyTensor's C virtual
-machine, and with an empty cache g++ first compiles that extension (about
-0.8 s, in every chapter that fits a model). :func:`setup` imports the virtual
+machine, and with an empty cache g++ first compiles that extension (0.4-0.8 s
+of every chapter that fits a model). :func:`setup` imports the virtual
 machine's module once with ``pytensor.config.cxx`` empty, PyTensor's
 documented switch that leaves the C machine out, and then restores ``cxx``:
 the starting points are computed by the same Python code, and every other
