@@ -49,3 +49,28 @@ def test_measured_client_stops_the_kernel_at_once_unless_asked_otherwise():
     nb = nbformat.v4.new_notebook()
     assert bench.MeasuredClient(nb).shutdown_kernel == "immediate"
     assert bench.MeasuredClient(nb, shutdown_kernel="graceful").shutdown_kernel == "graceful"
+
+
+def test_t_import_takes_the_medians_over_the_earlier_and_the_new_imports(monkeypatch):
+    monkeypatch.setattr(bench, "T_IMPORT_CODE", "pass")  # a fresh Python that imports nothing
+    earlier = {"wall": 100.0, "cpu": 50.0, "walls": [100.0] * 3, "cpus": [50.0] * 3}
+    measured = bench.t_import(repeat=2, earlier=earlier)
+    assert measured["walls"][:3] == earlier["walls"] and len(measured["walls"]) == 5
+    assert (measured["wall"], measured["cpu"]) == (100.0, 50.0)  # three of the five
+    alone = bench.t_import(repeat=1)
+    assert alone["walls"] == [alone["wall"]] and alone["wall"] < 100.0
+
+
+def test_restate_t_import_changes_only_the_records_t_import(tmp_path):
+    import json
+
+    path = tmp_path / "01_x.json"
+    path.write_text(
+        json.dumps({"wall_seconds": 9.0, "t_import_seconds": 3.0, "t_import_cpu_seconds": 3.1})
+    )
+    bench.restate_t_import(path, {"wall": 2.504, "cpu": 2.6})
+    assert json.loads(path.read_text()) == {
+        "wall_seconds": 9.0,
+        "t_import_seconds": 2.5,
+        "t_import_cpu_seconds": 2.6,
+    }

@@ -31,8 +31,9 @@ A record (``_build/bench/<chapter>.json``) holds:
   less the compiling inside it); each second is counted once, for the innermost
   of these it was spent in, and the rest of the wall time is ``other``
   (kernel start-up, numerical work, figures);
-- ``t_import_seconds``: T_import of the same run (:func:`t_import`), and
-  ``t_import_cpu_seconds``, its CPU time;
+- ``t_import_seconds``: T_import of the same run (:func:`t_import`: the
+  median of three fresh imports timed before the first chapter and three
+  after the last), and ``t_import_cpu_seconds``, its CPU time;
   ``load_1min``: the load average when the chapter started;
 - ``slowest_cells``: the three slowest code cells, to show where to look;
 - ``glued_sha256``: a digest of every value the chapter glues into its prose,
@@ -243,15 +244,20 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def t_import(repeat: int = 3) -> dict:
-    """Measure T_import: ``{"wall": s, "cpu": s}``, medians of ``repeat`` fresh imports.
+def t_import(repeat: int = 3, *, earlier: dict | None = None) -> dict:
+    """Measure T_import: ``{"wall": s, "cpu": s, ...}``, medians of ``repeat`` fresh imports.
 
     Each is a new ``python -c "import pymc, arviz, nutpie, matplotlib.pyplot,
     pandas, scipy.stats"`` with this interpreter, as a learner starts a chapter.
     The CPU time (user + system) is less stretched than the wall time when
-    other work competes for the machine.
+    other work competes for the machine. With ``earlier`` (a result of this
+    function), the medians are over its imports and these together: the
+    measuring session times three imports before the first chapter and three
+    after the last, so that T_import describes the machine over the whole
+    time the chapters ran. The result keeps every import's times
+    (``"walls"``, ``"cpus"``).
     """
-    walls, cpus = [], []
+    walls, cpus = list((earlier or {}).get("walls", [])), list((earlier or {}).get("cpus", []))
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
@@ -259,7 +265,20 @@ def t_import(repeat: int = 3) -> dict:
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    return {"wall": statistics.median(walls), "cpu": statistics.median(cpus)}
+    return {
+        "wall": statistics.median(walls),
+        "cpu": statistics.median(cpus),
+        "walls": walls,
+        "cpus": cpus,
+    }
+
+
+def restate_t_import(path: Path, measured: dict) -> None:
+    """Rewrite a chapter's record (a JSON file of :func:`record`) with T_import ``measured``."""
+    entry = json.loads(path.read_text())
+    entry["t_import_seconds"] = round(measured["wall"], 2)
+    entry["t_import_cpu_seconds"] = round(measured["cpu"], 2)
+    path.write_text(json.dumps(entry, indent=2) + "\n")
 
 
 def _title(nb) -> str:

@@ -7,7 +7,8 @@ the same execution also yields the chapter's record (``_build/bench/``: time,
 memory, import/compile/sample shares) and, when it passes, fills the book's
 execution cache, so ``jupyter-book build`` does not execute it again.
 
-T_import is measured once, when the session starts. With ``--bench-cold`` each
+T_import is timed three times when the session starts and three times when it
+ends; every chapter's record then holds the median of the six. With ``--bench-cold`` each
 chapter runs with empty compile caches (a new PyTensor ``base_compiledir``,
 which also holds numba's caches; see ``helpers.style``) and its record goes to
 ``_build/bench-cold/``; nothing is cached for the book.
@@ -45,10 +46,25 @@ def pytest_configure(config):
 
 
 def pytest_collection_finish(session):
-    """Measure T_import once, before the first chapter, when chapters will run."""
+    """Measure T_import before the first chapter, when chapters will run."""
     if any(getattr(item, "nbmake", False) for item in session.items):
         measured = _state["t_import"] = bench.t_import()
+        _state["records"] = []
         print(f"\nT_import {measured['wall']:.2f} s ({measured['cpu']:.2f} s CPU)")
+
+
+def pytest_sessionfinish(session):
+    """Measure T_import again after the last chapter; give the records the median of both."""
+    if not _state.get("records"):
+        return
+    before = _state["t_import"]
+    measured = bench.t_import(earlier=before)
+    for path in _state["records"]:
+        bench.restate_t_import(path, measured)
+    print(
+        f"\nT_import {measured['wall']:.2f} s, the median of {len(measured['walls'])} imports "
+        f"before and after the chapters ({before['wall']:.2f} s before)"
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -81,6 +97,7 @@ def pytest_runtest_call(item):
         part.unlink(missing_ok=True)
         return
     row = bench.record(notebook, client.nb, client.measurement, _state["t_import"], cold=cold)
+    _state["records"].append(part)
     print(
         f"\n{row['chapter']}: {row['wall_seconds']:.1f} s = {bench.ratio(row):.1f} x T_import "
         f"({row['cpu_seconds']:.1f} s CPU), peak {row['peak_rss_mb']:.0f} MB; "
