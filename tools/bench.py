@@ -278,6 +278,12 @@ def restate_t_import(path: Path, measured: dict) -> None:
     entry = json.loads(path.read_text())
     entry["t_import_seconds"] = round(measured["wall"], 2)
     entry["t_import_cpu_seconds"] = round(measured["cpu"], 2)
+    _write_record(path, entry)
+
+
+def _write_record(path: Path, entry: dict) -> None:
+    """Write a chapter's record as :func:`record` and :func:`restate_t_import` keep it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(entry, indent=2) + "\n")
 
 
@@ -373,9 +379,7 @@ def record(notebook: Path, nb, measurement: dict, t_import: dict, *, cold: bool 
             {"id": cid, "seconds": round(s, 2)} for s, cid in sorted(cells, reverse=True)[:3]
         ],
     }
-    out = (COLD_PARTS if cold else PARTS) / f"{notebook.stem}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(entry, indent=2) + "\n")
+    _write_record((COLD_PARTS if cold else PARTS) / f"{notebook.stem}.json", entry)
     execute = config().get("execute", {})
     if not cold and execute.get("execute_notebooks") == "cache":
         from jupyter_cache import get_cache

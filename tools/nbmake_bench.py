@@ -8,10 +8,10 @@ memory, import/compile/sample shares) and, when it passes, fills the book's
 execution cache, so ``jupyter-book build`` does not execute it again.
 
 T_import is timed three times when the session starts and three times when it
-ends; every chapter's record then holds the median of the six. With ``--bench-cold`` each
-chapter runs with empty compile caches (a new PyTensor ``base_compiledir``,
-which also holds numba's caches; see ``helpers.style``) and its record goes to
-``_build/bench-cold/``; nothing is cached for the book.
+ends; every chapter's record then holds the median of the six. With
+``--bench-cold`` each chapter runs with empty compile caches (a new PyTensor
+``base_compiledir``, which also holds numba's caches; see ``helpers.style``)
+and its record goes to ``_build/bench-cold/``; nothing is cached for the book.
 """
 
 from __future__ import annotations
