@@ -133,6 +133,7 @@ def setup() -> dict:
     _numba_opt_level(1)
     _cache_numba_helpers()
     _cache_nutpie_wrappers()
+    _shape_checks_without_formatted_messages()
     return {"ci_kind": CI_KIND, "ci_prob": CI_PROB}
 
 
@@ -169,13 +170,21 @@ def _numba_opt_level(level: int) -> None:
 def _cache_nutpie_wrappers() -> None:
     """Have nutpie's wrappers of each model cached on disk, if PyMC is in use.
 
-    See :mod:`helpers._nutpie_cache`; also compile PyTensor's shape checks
-    without formatting their error messages (:mod:`helpers._specify_shape`). A
-    chapter imports PyMC (or nutpie) before it calls :func:`setup`; one without
-    either does not import nutpie for it (0.2 s).
+    See :mod:`helpers._nutpie_cache`. A chapter imports PyMC (or nutpie) before
+    it calls :func:`setup`; one without either does not import nutpie for it
+    (0.2 s).
     """
     if "pymc" in sys.modules or "nutpie" in sys.modules:
         _nutpie_cache.install()
+
+
+def _shape_checks_without_formatted_messages() -> None:
+    """Compile PyTensor's shape checks with fixed messages, if PyMC is in use.
+
+    See :mod:`helpers._specify_shape`; like :func:`_cache_nutpie_wrappers`, it
+    imports nothing for a chapter without PyMC or nutpie.
+    """
+    if "pymc" in sys.modules or "nutpie" in sys.modules:
         _specify_shape.install()
 
 
