@@ -26,6 +26,20 @@ def compiled(x, shape):
 
 
 def test_setup_installs_the_checks_for_a_chapter_that_uses_pymc():
+    script = (
+        "import sys\n"
+        "from helpers import _specify_shape, style\n"
+        "style.setup()\n"
+        "assert not _specify_shape._installed\n"  # a chapter without PyMC
+        "assert 'pytensor.link.numba.dispatch' not in sys.modules\n"
+        "import pymc\n"
+        "style.setup()\n"
+        "assert _specify_shape._installed\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+
+
+def test_the_checks_have_a_cache_key_of_their_own():
     assert _specify_shape.install() is True  # already in place: nothing registered twice
     x = pt.vector("x")
     node = pt.specify_shape(x, (3,)).owner
