@@ -11,10 +11,11 @@ backend writes each check as
 
 and numba compiles that message's formatting (integers to strings, string
 joins) into the code of the model, although it runs only when a check fails.
-With an empty cache that formatting is most of what a new model with such
-checks costs to compile: the meta-regression of chapter 10 compiles in about
-6 s instead of 9.5, the eight-schools model about 0.4 s faster, with the same
-draws to the last bit.
+With an empty cache that formatting is a large part of what a new model with
+such checks costs to compile: the meta-regression of chapter 10 compiles in
+about 6 s instead of 9.5, the eight-schools model about 0.4 s faster, with the
+same draws to the last bit. The cause is in PyTensor, where the fix belongs;
+this module stands in for it in the course's kernels until then.
 
 :func:`install` registers a version of the same check with a fixed message
 that names the dimension (``SpecifyShape: dim 0 of the input does not have the
@@ -62,6 +63,7 @@ def install() -> bool:
     if _installed:
         return True
     try:
+        # shape: PyTensor's own registration first, so that ours replaces it
         from pytensor.link.numba.dispatch import basic
         from pytensor.link.numba.dispatch import shape as _pytensor_shape  # noqa: F401
         from pytensor.link.utils import compile_function_src

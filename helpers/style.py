@@ -174,7 +174,7 @@ def _cache_nutpie_wrappers() -> None:
     it calls :func:`setup`; one without either does not import nutpie for it
     (0.2 s).
     """
-    if "pymc" in sys.modules or "nutpie" in sys.modules:
+    if _pymc_in_use():
         _nutpie_cache.install()
 
 
@@ -184,8 +184,13 @@ def _shape_checks_without_formatted_messages() -> None:
     See :mod:`helpers._specify_shape`; like :func:`_cache_nutpie_wrappers`, it
     imports nothing for a chapter without PyMC or nutpie.
     """
-    if "pymc" in sys.modules or "nutpie" in sys.modules:
+    if _pymc_in_use():
         _specify_shape.install()
+
+
+def _pymc_in_use() -> bool:
+    """Tell whether this kernel imported PyMC or nutpie (before calling :func:`setup`)."""
+    return "pymc" in sys.modules or "nutpie" in sys.modules
 
 
 def _cache_numba_helpers() -> None:
